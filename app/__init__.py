@@ -1,0 +1,43 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config, get_config
+
+__all__ = ["create_app"]
+
+
+def create_app(config: str | type[Config] | None = None) -> Flask:
+    """Build an app from a config class or name (`dev`, `test`, `production`; default APP_CONFIG, else `dev`)."""
+    config_class = get_config(config)
+    if config_class.LOAD_DOTENV:
+        from dotenv import load_dotenv
+
+        load_dotenv(override=False)
+
+    app = Flask(__name__)
+    app.config.from_mapping(config_class.settings())
+    app.config["CONFIG_NAME"] = config_class.__name__
+
+    from app.commands import register_commands
+    from app.database import init_db
+    from app.errors import register_error_handlers
+    from app.extensions import jwt
+    from app.hooks import register_hooks
+    from app.logs import init_logging
+    from app.views import Router
+
+    init_logging(app)
+    init_db(app)
+    jwt.init_app(app)
+    register_hooks(app)
+    register_error_handlers(app)
+    Router().init_app(app)
+    if app.config["DOCS_ENABLED"]:
+        from app.docs import init_docs
+
+        init_docs(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,146 @@
+"""Building blocks every noun's OpenAPI fragments share: the problem schema and standard responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details: the one shape of every error response.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "A URI naming the problem type.", "example": "about:blank"},
+        "title": {"type": "string", "description": "The HTTP status phrase.", "example": "Bad Request"},
+        "status": {"type": "integer", "description": "The HTTP status code.", "example": 400},
+        "detail": {"type": "string", "description": "What went wrong, for a human."},
+        "requestId": {"type": "string", "description": "The request's id (X-Request-ID), for support and logs."},
+        "errors": {
+            "type": "array",
+            "description": "Field problems, when the input was invalid.",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string", "example": "age"},
+                    "message": {"type": "string", "example": "must be of type integer"},
+                },
+            },
+        },
+    },
+}
+
+ERROR_DESCRIPTIONS = {
+    400: "The request is malformed or invalid; `errors` lists the field problems.",
+    401: "No valid access token (missing, malformed, expired, revoked or forged).",
+    403: "The token is valid but does not allow this.",
+    404: "No such resource.",
+    406: "The Accept header admits no JSON type.",
+    409: "The change conflicts with existing data.",
+    412: "If-Match does not name the current version.",
+    413: "The request body is larger than the configured limit.",
+    415: "The request body is not JSON.",
+    429: "Too many requests; see Retry-After.",
+    503: "The database is unavailable; see Retry-After.",
+}
+
+ERROR_EXAMPLES = {
+    400: {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "The request body is invalid: age must be of type integer",
+        "errors": [{"field": "age", "message": "must be of type integer"}],
+    },
+    401: {"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "A valid access token is required"},
+}
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to a schema under components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def problem_response(status: int) -> dict[str, Any]:
+    """One documented error response in the problem shape."""
+    example = ERROR_EXAMPLES.get(status)
+    content: dict[str, Any] = {"schema": ref("Problem")}
+    if example:
+        content["example"] = example
+    response: dict[str, Any] = {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/problem+json": content},
+    }
+    if status in (429, 503):
+        response["headers"] = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
+    if status == 401:
+        response["headers"] = {"WWW-Authenticate": {"description": "Always `Bearer`.", "schema": {"type": "string"}}}
+    return response
+
+
+def errors(*statuses: int) -> dict[str, Any]:
+    """The error responses an operation can give, plus the 406 every operation can give."""
+    return {str(status): problem_response(status) for status in sorted({*statuses, 406})}
+
+
+def json_content(schema: dict[str, Any], example: Any) -> dict[str, Any]:
+    """An application/json media type with its schema and example."""
+    return {"application/json": {"schema": schema, "example": example}}
+
+
+def json_body(schema_name: str, example: Any) -> dict[str, Any]:
+    """A required JSON request body."""
+    return {"required": True, "content": json_content(ref(schema_name), example)}
+
+
+def body_errors(*statuses: int) -> dict[str, Any]:
+    """Errors of an operation that takes a JSON body (it can also answer 400, 413 and 415)."""
+    return errors(400, 413, 415, *statuses)
+
+
+BEARER = [{"bearerAuth": []}]
+
+PAGE_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "page",
+        "in": "query",
+        "description": "Page number, from 1. A page past the end is empty.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
+    },
+    {
+        "name": "perPage",
+        "in": "query",
+        "description": "Items per page.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    },
+]
+
+LINK_HEADER = {
+    "Link": {
+        "description": 'RFC 8288 links: rel="first", "prev", "next", "last".',
+        "schema": {"type": "string"},
+    }
+}
+
+
+def page_of(item_schema: str) -> dict[str, Any]:
+    """The list envelope schema around items of `item_schema`."""
+    return {
+        "type": "object",
+        "required": ["items", "page", "perPage", "total", "totalPages"],
+        "properties": {
+            "items": {"type": "array", "items": ref(item_schema)},
+            "page": {"type": "integer", "minimum": 1},
+            "perPage": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {"type": "integer", "minimum": 0},
+            "totalPages": {"type": "integer", "minimum": 1},
+        },
+    }
+
+
+def uuid_path_parameter(name: str, description: str) -> dict[str, Any]:
+    """A UUID in the path (a malformed one answers 404)."""
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string", "format": "uuid"}}
+
+
+TIMESTAMP = {"type": "string", "format": "date-time", "readOnly": True, "example": "2026-01-31T12:00:00.000Z"}
+UUID = {"type": "string", "format": "uuid", "readOnly": True, "example": "3f2b6c1e-8d4a-4e8b-9a57-0c1d2e3f4a5b"}

@@ -1,0 +1,46 @@
+"""The abstract document every model inherits: UUID ids and UTC timestamps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from mongoengine import DateTimeField, Document, QuerySet, UUIDField
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, truncated to milliseconds as MongoDB stores it."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class TimestampedQuerySet(QuerySet):
+    """Bulk updates bypass `Document.save`, so they stamp `updated_at` here instead."""
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        if not any(key.endswith("updated_at") for key in kwargs) and not kwargs.get("__raw__"):
+            kwargs["set__updated_at"] = utcnow()
+        return super().update(*args, **kwargs)
+
+    def modify(self, *args: Any, **kwargs: Any) -> Any:
+        if not any(key.endswith("updated_at") for key in kwargs) and not kwargs.get("__raw__"):
+            kwargs["set__updated_at"] = utcnow()
+        return super().modify(*args, **kwargs)
+
+
+class BaseDocument(Document):
+    """UUID4 primary key, `created_at`/`updated_at` kept in UTC, and fields that never leave the server."""
+
+    meta: ClassVar[dict[str, Any]] = {"abstract": True, "queryset_class": TimestampedQuerySet}
+
+    # Names of fields `mongo_to_dict` never serialises (secrets, hashes); declared once, per model.
+    private_fields: ClassVar[frozenset[str]] = frozenset()
+
+    id = UUIDField(primary_key=True, binary=True, default=uuid.uuid4)
+    created_at = DateTimeField(required=True, default=utcnow)
+    updated_at = DateTimeField(required=True, default=utcnow)
+
+    def save(self, *args: Any, **kwargs: Any) -> BaseDocument:
+        self.updated_at = utcnow()
+        return super().save(*args, **kwargs)

@@ -1,0 +1,56 @@
+"""What every resource shares: the Api class, the JSON representation, `BaseResource`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_restful
+from flask import Blueprint, Response, url_for
+
+from app.errors import handle_error
+from app.json import dumps
+from app.models import utcnow
+
+
+def output_json(data: Any, code: int, headers: dict[str, str] | None = None) -> Response:
+    """Encode a resource's return value with ujson."""
+    body = "" if code == 204 or data is None else dumps(data)
+    response = Response(body, status=code, mimetype="application/json" if body else None)
+    response.headers.extend(headers or {})
+    return response
+
+
+class Api(flask_restful.Api):
+    """flask-restful's Api, sending its errors down the app's one error path."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.representations = {"application/json": output_json}
+
+    def handle_error(self, e: Exception) -> Response:
+        return handle_error(e)
+
+
+def make_api(name: str, import_name: str) -> tuple[Blueprint, Api]:
+    """A blueprint for one REST noun and its Api."""
+    blueprint = Blueprint(name, import_name)
+    return blueprint, Api(blueprint)
+
+
+class BaseResource(flask_restful.Resource):
+    """Every resource inherits this; methods return `data, status, headers`."""
+
+    @staticmethod
+    def now():
+        """The current UTC time, as models store it."""
+        return utcnow()
+
+    @staticmethod
+    def created(data: Any, endpoint: str, **values: Any) -> tuple[Any, int, dict[str, str]]:
+        """201 with a Location pointing at the new resource."""
+        return data, 201, {"Location": url_for(endpoint, **values)}
+
+    @staticmethod
+    def no_content() -> tuple[str, int]:
+        """204 with an empty body."""
+        return "", 204

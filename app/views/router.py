@@ -1,0 +1,17 @@
+"""The Router registers every resource blueprint under the versioned prefix."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+API_PREFIX = "/api/v1"
+
+
+class Router:
+    """Registers one blueprint per REST noun."""
+
+    def init_app(self, app: Flask) -> None:
+        from app.views import sample
+
+        for blueprint in (sample.blueprint,):
+            app.register_blueprint(blueprint, url_prefix=API_PREFIX)

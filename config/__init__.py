@@ -1,0 +1,211 @@
+"""Class-based configuration.
+
+Class bodies hold static defaults only. `Config.settings()` reads the
+environment at application start, so importing this module has no side
+effects and a test can hand in its own environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from config.env import ConfigError, overlay
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "DevConfig",
+    "ProductionConfig",
+    "TestConfig",
+    "get_config",
+]
+
+MIN_SECRET_BYTES = 32
+# Values seen in tutorials and sample files; production refuses them whatever their length.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        "secret",
+        "secret-key",
+        "super-secret",
+        "supersecret",
+        "changeme",
+        "change-me",
+        "changethis",
+        "change-this",
+        "dev",
+        "development",
+        "test",
+        "password",
+        "replace-me-with-at-least-32-random-bytes",
+    }
+)
+
+
+class Config:
+    """Defaults shared by every environment. Every upper-case name can be set from the environment."""
+
+    APP_NAME = "Flask MongoDB API"
+    API_VERSION = "1.0.0"
+    API_DESCRIPTION = "A Flask + MongoDB REST API starter: JWT auth, problem+json errors, OpenAPI docs."
+    HOST = "127.0.0.1"
+    PORT = 3000
+
+    DEBUG = False
+    TESTING = False
+    PROPAGATE_EXCEPTIONS = False
+    LOG_LEVEL = "INFO"
+
+    SECRET_KEY: str | None = None
+    JWT_SECRET_KEY: str | None = None
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ["HS256"]
+    JWT_ACCESS_TOKEN_MINUTES = 15
+    JWT_REFRESH_TOKEN_DAYS = 7
+
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_MAX_LENGTH = 128
+
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 900
+    LOGIN_LOCKOUT_SECONDS = 900
+
+    MONGODB_URI: str | None = None
+    MONGODB_DB = "app"
+    MONGODB_TIMEOUT_MS = 2000
+    CREATE_INDEXES = True
+
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    DOCS_ENABLED = True
+    # Send Strict-Transport-Security on plain-HTTP responses too (TLS ends at the proxy in production).
+    HSTS_ALWAYS = False
+
+    # Development reads a .env file; other environments take the real environment only.
+    LOAD_DOTENV = False
+    # Without MONGODB_URI, use the in-process mongomock stand-in (never in production).
+    ALLOW_EMBEDDED_DB = True
+
+    @classmethod
+    def settings(cls, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The final settings: class defaults, overlaid by the environment, completed and checked."""
+        environ = os.environ if environ is None else environ
+        defaults = {name: getattr(cls, name) for name in dir(cls) if name.isupper()}
+        values = overlay(defaults, environ, sorted(n for n in defaults if n not in cls.FIXED))
+        values = cls.complete(values)
+        cls.check(values)
+        return values
+
+    # Names a deployment must not flip from the environment.
+    FIXED = frozenset({"LOAD_DOTENV", "ALLOW_EMBEDDED_DB", "FIXED"})
+
+    @classmethod
+    def complete(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """Fill in derived values; the base class derives nothing."""
+        return values
+
+    @classmethod
+    def check(cls, values: dict[str, Any]) -> None:
+        """Refuse settings that cannot work anywhere."""
+        if not values.get("SECRET_KEY"):
+            raise ConfigError("SECRET_KEY is not set")
+        if not values.get("JWT_SECRET_KEY"):
+            raise ConfigError("JWT_SECRET_KEY is not set")
+        if not values.get("MONGODB_URI") and not cls.ALLOW_EMBEDDED_DB:
+            raise ConfigError("MONGODB_URI is not set: point it at your MongoDB server")
+        if values["JWT_ALGORITHM"] not in values["JWT_DECODE_ALGORITHMS"]:
+            raise ConfigError("JWT_DECODE_ALGORITHMS must include JWT_ALGORITHM")
+
+
+class DevConfig(Config):
+    """Local development: debug on, random secrets per start unless set, .env honoured."""
+
+    DEBUG = True
+    LOG_LEVEL = "DEBUG"
+    LOAD_DOTENV = True
+
+    @classmethod
+    def complete(cls, values: dict[str, Any]) -> dict[str, Any]:
+        # Random per process: restarting the dev server signs everyone out, which is fine in development.
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            if not values.get(name):
+                values[name] = secrets.token_urlsafe(48)
+        return values
+
+
+class TestConfig(DevConfig):
+    """The test suite: an isolated database, cheap password hashing, no debug pages.
+
+    TESTING stays off so that tests walk the error paths production walks.
+    """
+
+    DEBUG = False
+    TESTING = False
+    LOG_LEVEL = "WARNING"
+    LOAD_DOTENV = False
+    MONGODB_DB = "app_test"
+    CREATE_INDEXES = True
+    # Cheap hashing keeps the suite fast; the algorithm (argon2id) is the same as in production.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(Config):
+    """Production: real MongoDB, strong secrets from the environment, nothing for debugging."""
+
+    HOST = "0.0.0.0"  # noqa: S104 (in a container, behind the proxy)
+    DOCS_ENABLED = False
+    HSTS_ALWAYS = True
+    ALLOW_EMBEDDED_DB = False
+
+    @classmethod
+    def check(cls, values: dict[str, Any]) -> None:
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            check_secret(name, values.get(name))
+        uri = values.get("MONGODB_URI") or ""
+        if not uri:
+            raise ConfigError("MONGODB_URI is not set: production needs a real MongoDB server")
+        if uri.startswith("mongomock"):
+            raise ConfigError("MONGODB_URI points at the embedded stand-in: production needs a real MongoDB server")
+        for name in ("DEBUG", "TESTING", "PROPAGATE_EXCEPTIONS"):
+            if values.get(name):
+                raise ConfigError(f"{name} must be off in production")
+        super().check(values)
+
+
+def check_secret(name: str, value: str | None) -> None:
+    """Refuse a missing, short or well-known secret, naming the variable."""
+    if not value:
+        raise ConfigError(
+            f"{name} is not set: generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    if value.strip().lower() in KNOWN_DEFAULT_SECRETS:
+        raise ConfigError(f"{name} is a well-known default value: generate a random one")
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"{name} is shorter than {MIN_SECRET_BYTES} bytes")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "dev": DevConfig,
+    "development": DevConfig,
+    "test": TestConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+    "prod": ProductionConfig,
+}
+
+
+def get_config(name: str | type[Config] | None = None) -> type[Config]:
+    """Resolve a config class from a class, a name, or APP_CONFIG (default `dev`)."""
+    if isinstance(name, type) and issubclass(name, Config):
+        return name
+    key = (name or os.environ.get("APP_CONFIG") or "dev").strip().lower()
+    try:
+        return CONFIGS[key]
+    except KeyError:
+        raise ConfigError(f"APP_CONFIG must be one of {sorted(set(CONFIGS))}, got {key!r}") from None

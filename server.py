@@ -1,0 +1,23 @@
+"""Development server entry point; `app` is also what `flask --app server` and gunicorn import."""
+
+from werkzeug.serving import WSGIRequestHandler
+
+from app import create_app
+
+app = create_app()
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Names no software or version in the Server header."""
+
+    def version_string(self) -> str:
+        return "api"
+
+
+if __name__ == "__main__":
+    app.run(
+        host=app.config["HOST"],
+        port=app.config["PORT"],
+        debug=app.config["DEBUG"],
+        request_handler=QuietHandler,
+    )
