@@ -21,17 +21,19 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     app.config.from_mapping(config_class.settings())
     app.config["CONFIG_NAME"] = config_class.__name__
 
+    from app.auth import init_auth
     from app.commands import register_commands
     from app.database import init_db
     from app.errors import register_error_handlers
-    from app.extensions import jwt
     from app.hooks import register_hooks
     from app.logs import init_logging
+    from app.passwords import init_passwords
     from app.views import Router
 
     init_logging(app)
     init_db(app)
-    jwt.init_app(app)
+    init_auth(app)
+    init_passwords(app)
     register_hooks(app)
     register_error_handlers(app)
     Router().init_app(app)

@@ -34,6 +34,7 @@ def init_db(app: Flask) -> None:
     else:
         import mongomock
 
+        _validate_like_the_driver()
         name = app.config["MONGODB_DB"]
         mongoengine.connect(db=name, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient, **options)
         log.warning(
@@ -83,3 +84,27 @@ def is_unavailable(error: BaseException) -> bool:
     from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
     return isinstance(error, (ConnectionFailure, ServerSelectionTimeoutError))
+
+
+def _validate_like_the_driver() -> None:
+    """Make mongomock check documents with the codec the real client uses.
+
+    mongomock validates every write by BSON-encoding it with default codec
+    options, which refuse native UUIDs; the real client is configured with
+    the standard UUID representation and encodes them fine.
+    """
+    import mongomock.collection
+    from bson import BSON, CodecOptions, UuidRepresentation
+
+    if getattr(mongomock.collection.BSON, "standard_uuid", False):
+        return
+    options = CodecOptions(uuid_representation=UuidRepresentation.STANDARD, tz_aware=True)
+
+    class StandardUuidBSON(BSON):
+        standard_uuid = True
+
+        @classmethod
+        def encode(cls, document: Any, check_keys: bool = False, codec_options: CodecOptions = options) -> BSON:
+            return super().encode(document, check_keys, codec_options)
+
+    mongomock.collection.BSON = StandardUuidBSON

@@ -143,6 +143,17 @@ def from_http_exception(error: HTTPException) -> Response:
     return problem(status, detail, errors=getattr(error, "problem_errors", None), headers=headers)
 
 
+# What a client may learn about a rejected token; never the token itself.
+TOKEN_ERROR_DETAILS = {
+    "NoAuthorizationError": "A valid access token is required (Authorization: Bearer <token>)",
+    "InvalidHeaderError": "The Authorization header must be 'Bearer <token>'",
+    "ExpiredSignatureError": "The token has expired",
+    "RevokedTokenError": "The token has been revoked",
+    "WrongTokenError": "The wrong kind of token was sent (access and refresh tokens are not interchangeable)",
+    "UserLookupError": "The account behind this token is inactive or no longer exists",
+}
+
+
 def handle_error(error: Exception) -> Response:
     """Turn any exception into a problem response; unexpected ones are logged, never shown."""
     if isinstance(error, ApiError):
@@ -152,7 +163,10 @@ def handle_error(error: Exception) -> Response:
     if isinstance(error, (JWTExtendedException, PyJWTError)):
         # flask-jwt-extended would answer 422 for some of these; a bad token is a 401.
         log.info("rejected token: %s", type(error).__name__)
-        return handle_error(Unauthorized())
+        detail = TOKEN_ERROR_DETAILS.get(type(error).__name__, "The token is invalid")
+        return handle_error(
+            Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
+        )
     from app.database import is_unavailable  # local: database imports models lazily
 
     if is_unavailable(error):

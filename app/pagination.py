@@ -68,7 +68,9 @@ def paginated(
 
 def link_header(page: Page, total_pages: int, extra_args: Mapping[str, str] | None = None) -> str:
     """RFC 8288 links, keeping the other query parameters the client sent."""
-    kept = {k: v for k, v in (request.args if extra_args is None else extra_args).items() if k not in ("page", "perPage")}
+    kept = {
+        k: v for k, v in (request.args if extra_args is None else extra_args).items() if k not in ("page", "perPage")
+    }
 
     def url(number: int) -> str:
         return f"{request.path}?{urlencode({**kept, 'page': number, 'perPage': page.per_page})}"

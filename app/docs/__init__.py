@@ -8,10 +8,10 @@ from typing import Any
 from flasgger import Swagger
 from flask import Flask
 
-from app.docs import sample
+from app.docs import auth, me, sample, users
 from app.docs.common import PROBLEM_SCHEMA
 
-NOUNS = (sample,)
+NOUNS = (sample, auth, me, users)
 
 SPEC_ROUTE = "/openapi.json"
 DOCS_ROUTE = "/apidocs/"

@@ -32,7 +32,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 ERROR_DESCRIPTIONS = {
     400: "The request is malformed or invalid; `errors` lists the field problems.",
     401: "No valid access token (missing, malformed, expired, revoked or forged).",
-    403: "The token is valid but does not allow this.",
+    403: "The token is valid but does not allow this (or the password given is wrong).",
     404: "No such resource.",
     406: "The Accept header admits no JSON type.",
     409: "The change conflicts with existing data.",
@@ -139,7 +139,13 @@ def page_of(item_schema: str) -> dict[str, Any]:
 
 def uuid_path_parameter(name: str, description: str) -> dict[str, Any]:
     """A UUID in the path (a malformed one answers 404)."""
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string", "format": "uuid"}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "format": "uuid"},
+    }
 
 
 TIMESTAMP = {"type": "string", "format": "date-time", "readOnly": True, "example": "2026-01-31T12:00:00.000Z"}

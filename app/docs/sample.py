@@ -1,6 +1,6 @@
 """OpenAPI fragments for the sample resource."""
 
-from app.docs.common import body_errors, errors, json_body, json_content, ref
+from app.docs.common import BEARER, body_errors, errors, json_body, json_content, ref
 
 SAMPLE = {
     "type": "object",
@@ -36,16 +36,16 @@ PATHS = {
         "post": {
             "operationId": "createSample",
             "summary": "Echo a validated sample",
-            "description": "Validates `name` and `age` against the schema and echoes them back.",
+            "description": "Needs an access token. Validates `name` and `age` against the schema and echoes them back.",
             "tags": ["sample"],
-            "security": [],
+            "security": BEARER,
             "requestBody": json_body("Sample", {"name": "Ada", "age": 36}),
             "responses": {
                 "201": {
                     "description": "The sample, echoed.",
                     "content": json_content(ref("Sample"), {"name": "Ada", "age": 36}),
                 },
-                **body_errors(),
+                **body_errors(401),
             },
         },
     }

@@ -1,6 +1,9 @@
 """Models: one module per noun; importing this package registers every document class."""
 
 from app.models.base import BaseDocument, utcnow
+from app.models.login_guard import LoginGuard
 from app.models.serialize import mongo_to_dict
+from app.models.session import AuthSession
+from app.models.user import User
 
-__all__ = ["BaseDocument", "mongo_to_dict", "utcnow"]
+__all__ = ["AuthSession", "BaseDocument", "LoginGuard", "User", "mongo_to_dict", "utcnow"]

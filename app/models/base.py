@@ -43,4 +43,6 @@ class BaseDocument(Document):
 
     def save(self, *args: Any, **kwargs: Any) -> BaseDocument:
         self.updated_at = utcnow()
+        if self._created:  # first save: both stamps are the moment of insertion
+            self.created_at = self.updated_at
         return super().save(*args, **kwargs)

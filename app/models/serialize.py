@@ -73,7 +73,8 @@ def mongo_to_dict(
         fields: model field names to keep (all when None).
         exclude: model field names to leave out.
     """
-    private = getattr(type(doc), "private_fields", frozenset())
+    # __class__, not type(): a LocalProxy such as flask_jwt_extended.current_user forwards __class__ only.
+    private = getattr(doc.__class__, "private_fields", frozenset())
     wanted = None if fields is None else set(fields)
     skipped = set(exclude) | set(private)
     result: dict[str, Any] = {}

@@ -7,6 +7,7 @@ from typing import Any
 import flask_restful
 from flask import Blueprint, Response, url_for
 
+from app.auth import secure
 from app.errors import handle_error
 from app.json import dumps
 from app.models import utcnow
@@ -38,7 +39,12 @@ def make_api(name: str, import_name: str) -> tuple[Blueprint, Api]:
 
 
 class BaseResource(flask_restful.Resource):
-    """Every resource inherits this; methods return `data, status, headers`."""
+    """Every resource inherits this; methods return `data, status, headers`.
+
+    Secure by default: every method needs an access token unless marked `@public`.
+    """
+
+    method_decorators = [secure]
 
     @staticmethod
     def now():

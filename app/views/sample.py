@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.auth import public
 from app.decorators import json_required
 from app.docs.sample import SAMPLE
 from app.views.base import BaseResource, make_api
@@ -10,6 +11,7 @@ blueprint, api = make_api("sample", __name__)
 
 
 class Sample(BaseResource):
+    @public
     def get(self):
         """Say hello."""
         return {"msg": "hello!"}, 200

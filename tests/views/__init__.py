@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unittest
+import uuid
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -13,7 +14,13 @@ from app.database import disconnect_db, drop_db
 from config import TestConfig
 
 API = "/api/v1"
+PASSWORD = "correct horse battery"
 _NO_BODY = object()
+
+
+def random_email() -> str:
+    """A fresh address per call, so tests never collide."""
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"
 
 
 class TCBase(unittest.TestCase):
@@ -49,6 +56,40 @@ class TCBase(unittest.TestCase):
         if json is not _NO_BODY:
             kwargs["json"] = json
         return self.client.open(url, method=method.upper(), headers=all_headers, **kwargs)
+
+    def make_user(
+        self,
+        email: str | None = None,
+        password: str = PASSWORD,
+        role: str = "user",
+        display_name: str | None = None,
+        active: bool = True,
+    ):
+        """Create an account directly (no HTTP), with the app's real password hashing."""
+        from app.accounts import create_user
+        from app.models import User
+
+        with self.app.app_context():
+            user = create_user(email or random_email(), password, display_name or "Test User", role=role)
+            if not active:
+                User.objects(id=user.id).update_one(set__active=False)
+                user.reload()
+        return user
+
+    def login_pair(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
+        """Log in through the API; the whole token pair."""
+        response = self.request("POST", "auth/login", json={"email": email, "password": password})
+        self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+        return response.get_json()
+
+    def login(self, email: str, password: str = PASSWORD) -> str:
+        """Log in through the API; the access token."""
+        return self.login_pair(email, password)["accessToken"]
+
+    def auth(self, role: str = "user") -> tuple[Any, str]:
+        """A new signed-in user of `role` and its access token."""
+        user = self.make_user(role=role)
+        return user, self.login(user.email)
 
     def assert_problem(self, response: TestResponse, status: int) -> dict[str, Any]:
         """Assert an RFC 9457 problem with `status`; return its body."""

@@ -1,0 +1,106 @@
+"""Authentication: flask-jwt-extended wiring, `auth_required`, and secure-by-default resources."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Flask
+from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_request
+
+from app.errors import Forbidden
+from app.extensions import jwt
+from app.models import AuthSession, User
+
+__all__ = ["auth_required", "current_user", "init_auth", "optional_user", "public", "refresh_required", "secure"]
+
+
+def init_auth(app: Flask) -> None:
+    """Fix how tokens are read and checked before the JWT extension binds."""
+    app.config.update(
+        JWT_TOKEN_LOCATION=["headers"],  # never cookies or query strings
+        JWT_HEADER_NAME="Authorization",
+        JWT_HEADER_TYPE="Bearer",
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=app.config["JWT_ACCESS_TOKEN_MINUTES"]),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=app.config["JWT_REFRESH_TOKEN_DAYS"]),
+        JWT_IDENTITY_CLAIM="sub",
+        JWT_DECODE_LEEWAY=0,
+    )
+    jwt.init_app(app)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@jwt.token_in_blocklist_loader
+def is_revoked(_header: dict, payload: dict) -> bool:
+    """A token is dead without `exp`, or once its session is revoked or gone."""
+    session_id = _uuid(payload.get("sid"))
+    if "exp" not in payload or session_id is None:
+        return True
+    session = AuthSession.objects(id=session_id).only("revoked").first()
+    return session is None or session.revoked
+
+
+@jwt.user_lookup_loader
+def load_user(_header: dict, payload: dict) -> User | None:
+    """The token's active user, loaded once per request (None makes the token fail with 401)."""
+    user_id = _uuid(payload.get("sub"))
+    return None if user_id is None else User.objects(id=user_id, active=True).first()
+
+
+def _authenticating(wrapper: Callable) -> Callable:
+    wrapper.authenticates = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def auth_required(view: Callable | None = None, *, role: str | None = None) -> Callable:
+    """401 without a valid access token of an active user; 403 when the user lacks `role`."""
+
+    def decorator(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            verify_jwt_in_request()
+            if role is not None and current_user.role != role:
+                raise Forbidden(f"This operation needs the {role} role")
+            return fn(*args, **kwargs)
+
+        return _authenticating(wrapper)
+
+    return decorator(view) if view is not None else decorator
+
+
+def refresh_required(fn: Callable) -> Callable:
+    """401 without a valid, unrevoked refresh token of an active user."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        verify_jwt_in_request(refresh=True)
+        return fn(*args, **kwargs)
+
+    return _authenticating(wrapper)
+
+
+def public(fn: Callable) -> Callable:
+    """Mark a resource method as reachable without a token (a deliberate, visible choice)."""
+    fn.is_public = True  # type: ignore[attr-defined]
+    return fn
+
+
+def optional_user() -> User | None:
+    """The signed-in user when a token is sent (a bad token is still a 401), else None."""
+    return get_current_user() if verify_jwt_in_request(optional=True) else None
+
+
+def secure(method: Callable) -> Callable:
+    """Applied to every resource method: authenticate unless it is public or authenticates itself."""
+    if getattr(method, "is_public", False) or getattr(method, "authenticates", False):
+        return method
+    return auth_required(method)

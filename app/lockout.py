@@ -1,0 +1,73 @@
+"""Login lock-out: too many failures for one email within a window locks it for a while.
+
+The state lives in MongoDB, so it holds across processes and restarts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from mongoengine import NotUniqueError
+
+from app.errors import TooManyRequests
+from app.models import LoginGuard, utcnow
+
+
+def _key(email: str) -> str:
+    return hashlib.sha256(email.encode("utf-8")).hexdigest()
+
+
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=current_app.config[name])
+
+
+def ensure_not_locked(email: str) -> None:
+    """429 with Retry-After while the email is locked, whatever the password."""
+    guard = LoginGuard.objects(key=_key(email)).only("locked_until").first()
+    now = utcnow()
+    if guard and guard.locked_until and guard.locked_until > now:
+        wait = math.ceil((guard.locked_until - now).total_seconds())
+        raise TooManyRequests(
+            "Too many failed logins for this account; try again later",
+            headers={"Retry-After": str(max(wait, 1))},
+        )
+
+
+def record_failure(email: str) -> None:
+    """Count a failed login; the failure that reaches the limit starts the lock."""
+    key, now = _key(email), utcnow()
+    window = _seconds("LOGIN_WINDOW_SECONDS")
+    guard = LoginGuard.objects(key=key, window_start__gt=now - window).modify(
+        inc__failures=1, set__expires_at=now + window + _seconds("LOGIN_LOCKOUT_SECONDS"), new=True
+    )
+    if guard is None:  # no guard yet, or its window has passed: start a new window
+        try:
+            guard = LoginGuard.objects(key=key).modify(
+                upsert=True,
+                new=True,
+                set__failures=1,
+                set__window_start=now,
+                set__expires_at=now + window + _seconds("LOGIN_LOCKOUT_SECONDS"),
+                set_on_insert__id=uuid.uuid4(),
+                set_on_insert__created_at=now,
+            )
+        except NotUniqueError:  # a concurrent failure created it first: count against that one
+            record_failure(email)
+            return
+    if guard.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        locked_until = now + _seconds("LOGIN_LOCKOUT_SECONDS")
+        LoginGuard.objects(key=key).update_one(
+            set__locked_until=locked_until,
+            set__failures=0,
+            set__window_start=now,
+            set__expires_at=locked_until + window,
+        )
+
+
+def record_success(email: str) -> None:
+    """A successful login forgets earlier failures."""
+    LoginGuard.objects(key=_key(email)).delete()

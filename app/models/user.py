@@ -1,0 +1,28 @@
+"""Accounts."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from mongoengine import BooleanField, EmailField, StringField
+
+from app.models.base import BaseDocument
+
+ROLES = ("user", "admin")
+
+
+class User(BaseDocument):
+    """A person who signs in; the email is stored lower-case so uniqueness ignores case."""
+
+    meta: ClassVar[dict] = {"collection": "users", "indexes": [{"fields": ["email"], "unique": True}, "-created_at"]}
+    private_fields: ClassVar[frozenset[str]] = frozenset({"password_hash"})
+
+    email = EmailField(required=True, max_length=254)
+    display_name = StringField(required=True, min_length=1, max_length=100)
+    password_hash = StringField(required=True)
+    role = StringField(required=True, choices=ROLES, default="user")
+    active = BooleanField(required=True, default=True)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"

@@ -1,0 +1,69 @@
+"""Token pairs and the sessions behind them: issue at login, rotate at refresh, revoke."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token
+
+from app.errors import Unauthorized
+from app.models import AuthSession, User, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _pair(user: User, session_id: uuid.UUID, refresh_jti: str) -> dict[str, Any]:
+    """A new access and refresh token for one session; only ids and the role go in the payload."""
+    claims = {"sid": str(session_id), "role": user.role}
+    access = create_access_token(identity=str(user.id), additional_claims=claims)
+    refresh = create_refresh_token(identity=str(user.id), additional_claims={**claims, "jti": refresh_jti})
+    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    return {
+        "accessToken": access,
+        "refreshToken": refresh,
+        "tokenType": "Bearer",
+        "expiresIn": int(lifetime.total_seconds()),
+    }
+
+
+def _refresh_expiry():
+    return utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+
+
+def start_session(user: User) -> dict[str, Any]:
+    """Log in: a new session and its first token pair."""
+    refresh_jti = str(uuid.uuid4())
+    session = AuthSession(user=user, refresh_jti=refresh_jti, expires_at=_refresh_expiry())
+    session.save(force_insert=True)
+    return _pair(user, session.id, refresh_jti)
+
+
+def rotate_session(user: User, claims: dict[str, Any]) -> dict[str, Any]:
+    """Spend a refresh token for a new pair; a spent one presented again revokes the whole session."""
+    session_id = uuid.UUID(claims["sid"])
+    new_jti = str(uuid.uuid4())
+    # One atomic compare-and-set: of two requests with the same refresh token, exactly one wins.
+    swapped = AuthSession.objects(id=session_id, refresh_jti=claims["jti"], revoked=False).update_one(
+        set__refresh_jti=new_jti, set__expires_at=_refresh_expiry()
+    )
+    if not swapped:
+        revoke_session(session_id)
+        log.warning("refresh token reuse: session %s revoked", session_id)
+        raise Unauthorized("This refresh token was already used; the session has been revoked")
+    return _pair(user, session_id, new_jti)
+
+
+def revoke_session(session_id: uuid.UUID) -> None:
+    """Log out one session: its access and refresh tokens stop working."""
+    AuthSession.objects(id=session_id).update_one(set__revoked=True)
+
+
+def revoke_user_sessions(user: User, keep: uuid.UUID | None = None) -> int:
+    """Revoke every session of `user`, except `keep`; returns how many."""
+    query = AuthSession.objects(user=user, revoked=False)
+    if keep is not None:
+        query = query.filter(id__ne=keep)
+    return query.update(set__revoked=True)

@@ -1,0 +1,55 @@
+"""Signing up, logging in, refreshing and logging out."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import url_for
+from flask_jwt_extended import current_user, get_jwt
+
+from app.accounts import authenticate, create_user
+from app.auth import public, refresh_required
+from app.decorators import json_required
+from app.docs.auth import LOGIN, SIGNUP
+from app.models import mongo_to_dict
+from app.tokens import revoke_session, rotate_session, start_session
+from app.views.base import BaseResource, make_api
+
+blueprint, api = make_api("auth", __name__)
+
+
+class Signup(BaseResource):
+    @public
+    @json_required(schema=SIGNUP)
+    def post(self, body: dict):
+        """Create an account."""
+        user = create_user(body["email"], body["password"], body["displayName"])
+        return mongo_to_dict(user), 201, {"Location": url_for("me.me")}
+
+
+class Login(BaseResource):
+    @public
+    @json_required(schema=LOGIN)
+    def post(self, body: dict):
+        """Log in and get a token pair."""
+        return start_session(authenticate(body["email"], body["password"])), 200
+
+
+class Refresh(BaseResource):
+    @refresh_required
+    def post(self):
+        """Swap a refresh token for a new token pair."""
+        return rotate_session(current_user, get_jwt()), 200
+
+
+class Logout(BaseResource):
+    def post(self):
+        """Log out this session."""
+        revoke_session(uuid.UUID(get_jwt()["sid"]))
+        return self.no_content()
+
+
+api.add_resource(Signup, "/auth/signup")
+api.add_resource(Login, "/auth/login")
+api.add_resource(Refresh, "/auth/refresh")
+api.add_resource(Logout, "/auth/logout")

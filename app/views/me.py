@@ -1,0 +1,55 @@
+"""The signed-in user's own account."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_jwt_extended import current_user, get_jwt
+
+from app.accounts import check_password
+from app.decorators import json_required
+from app.docs.me import ACCOUNT_DELETE, PASSWORD_CHANGE, PROFILE_UPDATE
+from app.errors import Forbidden
+from app.models import User, mongo_to_dict
+from app.passwords import hash_password
+from app.tokens import revoke_user_sessions
+from app.views.base import BaseResource, make_api
+
+blueprint, api = make_api("me", __name__)
+
+WRONG_PASSWORD = "The password is not correct"  # noqa: S105 (a message, not a secret)
+
+
+class Me(BaseResource):
+    def get(self):
+        """Show my profile."""
+        return mongo_to_dict(current_user), 200
+
+    @json_required(schema=PROFILE_UPDATE)
+    def patch(self, body: dict):
+        """Change my profile."""
+        user = User.objects(id=current_user.id).modify(set__display_name=body["displayName"], new=True)
+        return mongo_to_dict(user), 200
+
+    @json_required(schema=ACCOUNT_DELETE)
+    def delete(self, body: dict):
+        """Delete my account and everything it owns."""
+        if not check_password(current_user, body["password"]):
+            raise Forbidden(WRONG_PASSWORD)
+        current_user.delete()  # reverse_delete_rule=CASCADE removes sessions and posts
+        return self.no_content()
+
+
+class MyPassword(BaseResource):
+    @json_required(schema=PASSWORD_CHANGE)
+    def put(self, body: dict):
+        """Change my password."""
+        if not check_password(current_user, body["currentPassword"]):
+            raise Forbidden(WRONG_PASSWORD)
+        User.objects(id=current_user.id).update_one(set__password_hash=hash_password(body["newPassword"]))
+        revoke_user_sessions(current_user, keep=uuid.UUID(get_jwt()["sid"]))
+        return self.no_content()
+
+
+api.add_resource(Me, "/me")
+api.add_resource(MyPassword, "/me/password")
