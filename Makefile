@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test lint fmt serve clean
+.PHONY: run test lint fmt fuzz clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -25,6 +25,9 @@ run: $(RUNTIME)  ## Start the development server: Swagger UI on http://localhost
 
 test: $(DEV) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term
+
+fuzz: $(DEV)  ## Fuzz the live API with schemathesis (FUZZ_SECONDS per run, default 60)
+	$(BIN)/python scripts/fuzz.py
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -27,6 +27,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from app.errors import register_error_handlers
     from app.hooks import register_hooks
     from app.logs import init_logging
+    from app.middleware import init_cors, init_hosts, init_proxies, init_throttling
     from app.passwords import init_passwords
     from app.views import Router
 
@@ -35,6 +36,10 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     init_auth(app)
     init_passwords(app)
     register_hooks(app)
+    init_proxies(app)
+    init_hosts(app)
+    init_cors(app)
+    init_throttling(app)
     register_error_handlers(app)
     Router().init_app(app)
     if app.config["DOCS_ENABLED"]:

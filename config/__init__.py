@@ -81,6 +81,20 @@ class Config:
     CREATE_INDEXES = True
 
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Host names the app answers for (empty: any); others get 400. ".example.com" admits subdomains.
+    ALLOWED_HOSTS: list[str] = []
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
+    TRUSTED_PROXIES = 0
+    # Origins allowed to call the API from a browser (empty: CORS off).
+    CORS_ORIGINS: list[str] = []
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_DEFAULT = "300 per minute"
+    RATELIMIT_AUTH = "10 per minute"
+    RATELIMIT_WRITE = "60 per minute"
+    # While the shared store is down, count in process memory rather than failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     DOCS_ENABLED = True
     # Send Strict-Transport-Security on plain-HTTP responses too (TLS ends at the proxy in production).
     HSTS_ALWAYS = False
@@ -148,6 +162,8 @@ class TestConfig(DevConfig):
     LOG_LEVEL = "WARNING"
     LOAD_DOTENV = False
     MONGODB_DB = "app_test"
+    # Room for the many logins a test makes; the throttling tests set their own low limits.
+    RATELIMIT_AUTH = "100 per minute"
     CREATE_INDEXES = True
     # Cheap hashing keeps the suite fast; the algorithm (argon2id) is the same as in production.
     ARGON2_TIME_COST = 1
@@ -172,6 +188,12 @@ class ProductionConfig(Config):
             raise ConfigError("MONGODB_URI is not set: production needs a real MongoDB server")
         if uri.startswith("mongomock"):
             raise ConfigError("MONGODB_URI points at the embedded stand-in: production needs a real MongoDB server")
+        storage = values.get("RATELIMIT_STORAGE_URI") or ""
+        if not storage or storage.startswith("memory"):
+            raise ConfigError(
+                "RATELIMIT_STORAGE_URI must name a shared store (redis://...) in production: "
+                "in-memory limits do not hold across workers"
+            )
         for name in ("DEBUG", "TESTING", "PROPAGATE_EXCEPTIONS"):
             if values.get(name):
                 raise ConfigError(f"{name} must be off in production")

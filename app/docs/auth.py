@@ -66,7 +66,7 @@ PATHS = {
         "post": {
             "operationId": "signup",
             "summary": "Create an account",
-            "description": "Public. Only `email`, `password` and `displayName` are accepted; any other field is refused.",
+            "description": "Public. Only `email`, `password` and `displayName` are accepted; other fields are refused.",
             "tags": ["auth"],
             "security": [],
             "requestBody": json_body(

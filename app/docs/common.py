@@ -39,7 +39,7 @@ ERROR_DESCRIPTIONS = {
     412: "If-Match does not name the current version.",
     413: "The request body is larger than the configured limit.",
     415: "The request body is not JSON.",
-    429: "Too many requests; see Retry-After.",
+    429: "Too many requests (rate limit, or a locked login); see Retry-After.",
     503: "The database is unavailable; see Retry-After.",
 }
 
@@ -78,8 +78,8 @@ def problem_response(status: int) -> dict[str, Any]:
 
 
 def errors(*statuses: int) -> dict[str, Any]:
-    """The error responses an operation can give, plus the 406 every operation can give."""
-    return {str(status): problem_response(status) for status in sorted({*statuses, 406})}
+    """The error responses an operation can give, plus the 406 and 429 every throttled operation can give."""
+    return {str(status): problem_response(status) for status in sorted({*statuses, 406, 429})}
 
 
 def json_content(schema: dict[str, Any], example: Any) -> dict[str, Any]:

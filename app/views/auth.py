@@ -11,14 +11,21 @@ from app.accounts import authenticate, create_user
 from app.auth import public, refresh_required
 from app.decorators import json_required
 from app.docs.auth import LOGIN, SIGNUP
+from app.extensions import limiter
 from app.models import mongo_to_dict
+from app.throttling import ip_key, setting
 from app.tokens import revoke_session, rotate_session, start_session
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("auth", __name__)
 
+# Guessing passwords or minting accounts is throttled per address, tighter than the default.
+auth_limited = limiter.limit(setting("RATELIMIT_AUTH"), key_func=ip_key)
+
 
 class Signup(BaseResource):
+    decorators = [auth_limited]
+
     @public
     @json_required(schema=SIGNUP)
     def post(self, body: dict):
@@ -28,6 +35,8 @@ class Signup(BaseResource):
 
 
 class Login(BaseResource):
+    decorators = [auth_limited]
+
     @public
     @json_required(schema=LOGIN)
     def post(self, body: dict):
@@ -36,6 +45,8 @@ class Login(BaseResource):
 
 
 class Refresh(BaseResource):
+    decorators = [auth_limited]
+
     @refresh_required
     def post(self):
         """Swap a refresh token for a new token pair."""

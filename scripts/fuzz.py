@@ -1,0 +1,118 @@
+"""Fuzz the live API with schemathesis, without and with a valid token.
+
+Starts the app under gunicorn (test config: embedded database, debug and
+testing off), signs up a user, then runs schemathesis twice against the
+served spec. Exits non-zero on any server error or any response that
+contradicts the documented status codes, headers or schemas.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+log = logging.getLogger("fuzz")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(base: str, method: str, path: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def wait_until_up(base: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/openapi.json", timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def schemathesis(base: str, seconds: int, *headers: str) -> int:
+    command = [
+        str(BIN / "schemathesis"),
+        "run",
+        f"{base}/openapi.json",
+        "--checks",
+        "not_a_server_error,status_code_conformance,content_type_conformance,"
+        "response_headers_conformance,response_schema_conformance",
+        "--max-time",
+        str(seconds),
+        "--workers",
+        "2",
+        "--request-timeout",
+        "10",
+        "--seed",
+        os.environ.get("FUZZ_SEED", "20261124"),
+    ]
+    for header in headers:
+        command += ["-H", header]
+    log.info(
+        "running: %s",
+        " ".join(c if not c.startswith("Authorization") else "Authorization: Bearer ***" for c in command),
+    )
+    return subprocess.call(command, cwd=ROOT)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    seconds = int(os.environ.get("FUZZ_SECONDS", "60"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "APP_CONFIG": "test",
+        "RATELIMIT_DEFAULT": "100000 per minute",
+        "RATELIMIT_WRITE": "100000 per minute",
+        "RATELIMIT_AUTH": "100000 per minute",
+        "LOG_LEVEL": "ERROR",
+    }
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "app:create_app('test')",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_until_up(base, time.monotonic() + 30)
+        credentials = {"email": "fuzz@example.com", "password": "correct horse battery"}
+        call(base, "POST", "/api/v1/auth/signup", {**credentials, "displayName": "Fuzz"})
+        token = call(base, "POST", "/api/v1/auth/login", credentials)["accessToken"]
+        failures = schemathesis(base, seconds)
+        failures |= schemathesis(base, seconds, f"Authorization: Bearer {token}")
+        return failures
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

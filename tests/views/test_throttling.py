@@ -1,0 +1,101 @@
+"""Rate limits: per client, stricter on auth, per user on writes; 429 in the problem shape."""
+
+from __future__ import annotations
+
+from config import ConfigError, ProductionConfig, TestConfig
+from tests.views import PASSWORD, TCBase
+
+STRONG = "x" * 48
+
+
+class LowLimits(TestConfig):
+    RATELIMIT_DEFAULT = "5 per minute"
+    RATELIMIT_AUTH = "3 per minute"
+    RATELIMIT_WRITE = "4 per minute"
+
+
+class TestThrottling(TCBase):
+    config = LowLimits
+
+    def assert_throttled(self, response) -> None:
+        body = self.assert_problem(response, 429)
+        self.assertGreater(int(response.headers["Retry-After"]), 0)
+        self.assertEqual(response.headers["X-RateLimit-Remaining"], "0")
+        self.assertIn("per 1 minute", body["detail"])
+
+    def test_default_limit_per_client(self):
+        for _ in range(5):
+            self.assertEqual(self.request("GET", "sample").status_code, 200)
+        self.assert_throttled(self.request("GET", "sample"))
+
+    def test_rate_limit_headers_on_success_without_stray_retry_after(self):
+        response = self.request("GET", "sample")
+        self.assertEqual(response.headers["X-RateLimit-Limit"], "5")
+        self.assertEqual(response.headers["X-RateLimit-Remaining"], "4")
+        self.assertIn("X-RateLimit-Reset", response.headers)
+        self.assertNotIn("Retry-After", response.headers)
+
+    def test_login_is_limited_tighter_per_address(self):
+        for _ in range(3):
+            response = self.request("POST", "auth/login", json={"email": "a@example.com", "password": "wrong pass"})
+            self.assertEqual(response.status_code, 401)
+        self.assert_throttled(self.request("POST", "auth/login", json={"email": "b@example.com", "password": "x" * 9}))
+
+    def test_signup_is_limited_per_address(self):
+        for i in range(3):
+            response = self.request(
+                "POST", "auth/signup", json={"email": f"u{i}@example.com", "password": PASSWORD, "displayName": "U"}
+            )
+            self.assertEqual(response.status_code, 201)
+        self.assert_throttled(
+            self.request(
+                "POST", "auth/signup", json={"email": "u9@example.com", "password": PASSWORD, "displayName": "U"}
+            )
+        )
+
+    def test_refresh_is_limited_per_address(self):
+        responses = [self.request("POST", "auth/refresh", token="not-a-token") for _ in range(4)]
+        self.assertEqual([r.status_code for r in responses[:3]], [401, 401, 401])
+        self.assert_throttled(responses[3])
+
+    def test_writes_are_limited_per_user_across_routes(self):
+        _, token = self.auth()
+        other_token = self.login(self.make_user().email)
+        statuses = [
+            self.request("POST", "sample", json={"name": "a", "age": 1}, token=token).status_code for _ in range(4)
+        ]
+        self.assertEqual(statuses, [201] * 4)
+        self.assert_throttled(self.request("PATCH", "me", json={"displayName": "New"}, token=token))
+        # another user's bucket is untouched
+        self.assertEqual(
+            self.request("POST", "sample", json={"name": "a", "age": 1}, token=other_token).status_code, 201
+        )
+
+    def test_docs_and_spec_are_not_throttled(self):
+        for _ in range(8):
+            self.assertEqual(self.request("GET", "/openapi.json").status_code, 200)
+
+
+class TestWriteBurst(TCBase):
+    """The shipped default lets a user write in bursts of at least 30 a minute."""
+
+    def test_thirty_writes_a_minute_pass(self):
+        _, token = self.auth()
+        statuses = {
+            self.request("POST", "sample", json={"name": "a", "age": 1}, token=token).status_code for _ in range(30)
+        }
+        self.assertEqual(statuses, {201})
+
+
+class TestProductionStorage(TCBase):
+    def test_production_refuses_in_memory_limits(self):
+        environ = {
+            "SECRET_KEY": STRONG,
+            "JWT_SECRET_KEY": STRONG + "y",
+            "MONGODB_URI": "mongodb://db:27017/app",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+        with self.assertRaisesRegex(ConfigError, "RATELIMIT_STORAGE_URI"):
+            ProductionConfig.settings(environ)
+        environ["RATELIMIT_STORAGE_URI"] = "redis://cache:6379/0"
+        self.assertEqual(ProductionConfig.settings(environ)["RATELIMIT_STORAGE_URI"], "redis://cache:6379/0")
