@@ -28,6 +28,7 @@ def init_auth(app: Flask) -> None:
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=app.config["JWT_REFRESH_TOKEN_DAYS"]),
         JWT_IDENTITY_CLAIM="sub",
         JWT_DECODE_LEEWAY=0,
+        JWT_COOKIE_CSRF_PROTECT=False,  # no cookies, so no csrf claim in the payload
     )
     jwt.init_app(app)
 

@@ -1,8 +1,8 @@
 """Fuzz the live API with schemathesis, without and with a valid token.
 
 Starts the app under gunicorn (test config: embedded database, debug and
-testing off), signs up a user, then runs schemathesis twice against the
-served spec. Exits non-zero on any server error or any response that
+testing off), then runs schemathesis against the served spec three times:
+without a token, as a user and as an admin. Exits non-zero on any server error or any response that
 contradicts the documented status codes, headers or schemas.
 """
 
@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -34,8 +35,11 @@ def call(base: str, method: str, path: str, body: dict | None = None) -> dict:
     request = urllib.request.Request(
         base + path, data=data, method=method, headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"{}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"{method} {path} answered {error.code}: {error.read().decode()[:300]}") from None
 
 
 def wait_until_up(base: str, deadline: float) -> None:
@@ -48,7 +52,7 @@ def wait_until_up(base: str, deadline: float) -> None:
     raise SystemExit("the server did not start")
 
 
-def schemathesis(base: str, seconds: int, *headers: str) -> int:
+def schemathesis(base: str, seconds: int, header: str | None = None, *options: str) -> int:
     command = [
         str(BIN / "schemathesis"),
         "run",
@@ -65,8 +69,9 @@ def schemathesis(base: str, seconds: int, *headers: str) -> int:
         "--seed",
         os.environ.get("FUZZ_SEED", "20261124"),
     ]
-    for header in headers:
+    if header:
         command += ["-H", header]
+    command += options
     log.info(
         "running: %s",
         " ".join(c if not c.startswith("Authorization") else "Authorization: Bearer ***" for c in command),
@@ -86,6 +91,9 @@ def main() -> int:
         "RATELIMIT_WRITE": "100000 per minute",
         "RATELIMIT_AUTH": "100000 per minute",
         "LOG_LEVEL": "ERROR",
+        # Not the docs' example password, so a fuzzed DELETE /me cannot delete the account.
+        "FUZZ_ADMIN_EMAIL": "fuzz-admin@example.com",
+        "FUZZ_ADMIN_PASSWORD": "fuzz-admin-password-1",
     }
     server = subprocess.Popen(
         [
@@ -95,19 +103,22 @@ def main() -> int:
             "--workers",
             "1",
             "--threads",
-            "4",
-            "app:create_app('test')",
+            "1",
+            "scripts.fuzz_app:app",
         ],
         cwd=ROOT,
         env=env,
     )
     try:
         wait_until_up(base, time.monotonic() + 30)
-        credentials = {"email": "fuzz@example.com", "password": "correct horse battery"}
-        call(base, "POST", "/api/v1/auth/signup", {**credentials, "displayName": "Fuzz"})
-        token = call(base, "POST", "/api/v1/auth/login", credentials)["accessToken"]
+        user = {"email": "fuzz-user@example.com", "password": "fuzz-user-password-1"}
+        call(base, "POST", "/api/v1/auth/signup", {**user, "displayName": "Fuzz"})
+        admin = {"email": env["FUZZ_ADMIN_EMAIL"], "password": env["FUZZ_ADMIN_PASSWORD"]}
         failures = schemathesis(base, seconds)
-        failures |= schemathesis(base, seconds, f"Authorization: Bearer {token}")
+        for credentials in (user, admin):
+            token = call(base, "POST", "/api/v1/auth/login", credentials)["accessToken"]
+            # Logging out would end the session the rest of the run needs; its tests cover it.
+            failures |= schemathesis(base, seconds, f"Authorization: Bearer {token}", "--exclude-operation-id", "logout")
         return failures
     finally:
         server.terminate()
