@@ -35,6 +35,7 @@ def init_db(app: Flask) -> None:
         import mongomock
 
         _validate_like_the_driver()
+        _atomic_writes_like_the_server()
         name = app.config["MONGODB_DB"]
         mongoengine.connect(db=name, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient, **options)
         log.warning(
@@ -108,3 +109,33 @@ def _validate_like_the_driver() -> None:
             return super().encode(document, check_keys, codec_options)
 
     mongomock.collection.BSON = StandardUuidBSON
+
+
+def _atomic_writes_like_the_server() -> None:
+    """Make each mongomock write atomic, as one MongoDB write is on a single document.
+
+    mongomock finds, then changes, in separate steps: two threads running the
+    same conditional update could both match. One process-wide lock around its
+    write paths gives the guarantees the app relies on (conditional updates,
+    unique indexes) in development and tests too.
+    """
+    import functools
+    import threading
+
+    from mongomock.collection import Collection
+
+    if getattr(Collection, "atomic_writes", False):
+        return
+    lock = threading.RLock()
+
+    def locked(method: Any) -> Any:
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return wrapper
+
+    for name in ("_insert", "_update", "_find_and_modify", "_delete"):
+        setattr(Collection, name, locked(getattr(Collection, name)))
+    Collection.atomic_writes = True

@@ -71,6 +71,12 @@ class NotFound(ApiError):
     status = 404
 
 
+class NotAcceptable(ApiError):
+    """406: the client accepts no JSON type, and JSON is all this API speaks."""
+
+    status = 406
+
+
 class Conflict(ApiError):
     """409: the change clashes with the current state (a duplicate, say)."""
 

@@ -7,6 +7,8 @@ import uuid
 
 from flask import Flask, Response, current_app, g, request
 
+from app.errors import NotAcceptable
+
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -21,6 +23,17 @@ def assign_request_id() -> None:
     """Keep a well-formed incoming X-Request-ID, otherwise make one."""
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if REQUEST_ID.match(incoming) else str(uuid.uuid4())
+
+
+JSON_TYPES = ("application/json", "application/problem+json")
+
+
+def require_json_accept() -> None:
+    """Refuse (406) an `Accept` header that admits no JSON type; no header means anything goes."""
+    if not request.headers.get("Accept", "").strip() or is_docs_path(request.path):
+        return
+    if request.accept_mimetypes.best_match(JSON_TYPES) is None:
+        raise NotAcceptable("This API answers with JSON only; send an Accept header that allows application/json")
 
 
 def is_docs_path(path: str) -> bool:
@@ -40,7 +53,7 @@ def set_security_headers(response: Response) -> Response:
         headers["Content-Security-Policy"] = DOCS_CSP
     else:
         headers["Content-Security-Policy"] = API_CSP
-        headers["Cache-Control"] = "no-store"
+        headers.setdefault("Cache-Control", "no-store")  # a view may allow revalidation instead
     if request.is_secure or current_app.config.get("HSTS_ALWAYS"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     headers.pop("X-Powered-By", None)
@@ -52,4 +65,5 @@ def set_security_headers(response: Response) -> Response:
 def register_hooks(app: Flask) -> None:
     """Bind the hooks to `app`."""
     app.before_request(assign_request_id)
+    app.before_request(require_json_accept)
     app.after_request(set_security_headers)

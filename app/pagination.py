@@ -45,10 +45,47 @@ def parse_int(args: Mapping[str, str], name: str, default: int, low: int, high: 
 def parse_page(args: Mapping[str, str] | None = None) -> Page:
     """`page` (from 1) and `perPage` (1 to 100, default 20)."""
     args = request.args if args is None else args
-    return Page(
-        page=parse_int(args, "page", 1, 1, MAX_PAGE),
-        per_page=parse_int(args, "perPage", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+    page, per_page = parse_query(
+        lambda: parse_int(args, "page", 1, 1, MAX_PAGE),
+        lambda: parse_int(args, "perPage", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
     )
+    return Page(page=page, per_page=per_page)
+
+
+def parse_sort(
+    allowed: Mapping[str, str], default: str, args: Mapping[str, str] | None = None
+) -> list[tuple[str, int]]:
+    """`sort=field` or `sort=-field` from `allowed` (API name -> stored name), tie-broken by `_id` the same way.
+
+    The tie-breaker makes pages stable when many items share a value; indexes end in `_id` to serve it.
+    """
+    args = request.args if args is None else args
+    raw = args.get("sort", default)
+    descending = raw.startswith("-")
+    stored = allowed.get(raw[1:] if descending else raw)
+    if stored is None:
+        choices = ", ".join(f"{name}, -{name}" for name in allowed)
+        raise BadRequest(
+            f"Query parameter sort must be one of {choices}",
+            errors=[{"field": "sort", "message": f"must be one of {choices}"}],
+        )
+    direction = -1 if descending else 1
+    return [(stored, direction), ("_id", direction)]
+
+
+def parse_query(*parsers: Callable[[], Any]) -> list[Any]:
+    """Run every query-parameter parser; one 400 naming every bad parameter, not just the first."""
+    results: list[Any] = []
+    problems: list[dict[str, str]] = []
+    for parser in parsers:
+        try:
+            results.append(parser())
+        except BadRequest as error:
+            problems.extend(error.errors or [])
+    if problems:
+        names = ", ".join(dict.fromkeys(p["field"] for p in problems))
+        raise BadRequest(f"Invalid query parameters: {names}", errors=problems)
+    return results
 
 
 def paginated(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -84,3 +85,20 @@ def mongo_to_dict(
         # _data holds references undereferenced: serialising never queries the database.
         result[camel_case(name)] = to_json_value(doc._data.get(name))
     return result
+
+
+@functools.cache
+def _public_columns(model: type[MongoBaseDocument]) -> tuple[tuple[str, str], ...]:
+    """(stored name, camelCase name) of each field `model` may serialise."""
+    private = getattr(model, "private_fields", frozenset())
+    return tuple(
+        (model._fields[name].db_field, camel_case(name)) for name in model._fields_ordered if name not in private
+    )
+
+
+def raw_to_dict(model: type[MongoBaseDocument], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What `mongo_to_dict` gives, straight from a raw pymongo document of `model`.
+
+    Read-only pages skip building MongoEngine documents this way; private fields stay out all the same.
+    """
+    return {key: to_json_value(raw.get(stored)) for stored, key in _public_columns(model)}

@@ -11,7 +11,7 @@ class Router:
     """Registers one blueprint per REST noun."""
 
     def init_app(self, app: Flask) -> None:
-        from app.views import auth, me, sample, users
+        from app.views import auth, me, posts, sample, users
 
-        for blueprint in (sample.blueprint, auth.blueprint, me.blueprint, users.blueprint):
+        for blueprint in (sample.blueprint, auth.blueprint, me.blueprint, users.blueprint, posts.blueprint):
             app.register_blueprint(blueprint, url_prefix=API_PREFIX)

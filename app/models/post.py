@@ -1,0 +1,38 @@
+"""Posts: the example resource every new noun can copy."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from mongoengine import CASCADE, IntField, ListField, ReferenceField, StringField
+
+from app.models.base import BaseDocument
+from app.models.user import User
+
+STATUSES = ("draft", "published")
+SORT_FIELDS = ("created_at", "updated_at", "title")
+# Every list query filters on equality fields first, then sorts with `_id` as the tie-breaker:
+# one index per (filter family, sort field) serves each of them without an in-memory sort.
+FILTER_PREFIXES = (("status",), ("tags", "status"), ("author", "status"))
+
+
+class Post(BaseDocument):
+    """A titled text by one author; `version` grows by one with every change (it is the ETag)."""
+
+    meta: ClassVar[dict] = {
+        "collection": "posts",
+        "indexes": [{"fields": [*prefix, field, "id"]} for prefix in FILTER_PREFIXES for field in SORT_FIELDS],
+    }
+
+    # Deleting an account deletes its posts (documented on DELETE /me).
+    author = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    title = StringField(required=True, min_length=1, max_length=200)
+    body = StringField(required=True, min_length=1, max_length=20_000)
+    tags = ListField(StringField(min_length=1, max_length=30), max_length=10, default=list)
+    status = StringField(required=True, choices=STATUSES, default="draft")
+    version = IntField(required=True, min_value=1, default=1)
+
+
+def normalise_tags(tags: list[str]) -> list[str]:
+    """Trimmed, lower-case, first occurrence kept: the one spelling tags are stored and filtered under."""
+    return list(dict.fromkeys(tag.strip().lower() for tag in tags))
