@@ -96,6 +96,8 @@ class Config:
     # While the shared store is down, count in process memory rather than failing requests.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     DOCS_ENABLED = True
+    # `flask seed-demo` creates accounts with a published password; never where real users are.
+    ALLOW_DEMO_DATA = True
     # Send Strict-Transport-Security on plain-HTTP responses too (TLS ends at the proxy in production).
     HSTS_ALWAYS = False
 
@@ -178,6 +180,7 @@ class ProductionConfig(Config):
     DOCS_ENABLED = False
     HSTS_ALWAYS = True
     ALLOW_EMBEDDED_DB = False
+    ALLOW_DEMO_DATA = False
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from app import create_app
-from app.database import disconnect_db, drop_db
+from app.database import disconnect_db, drop_db, ensure_indexes
 from config import TestConfig
 
 API = "/api/v1"
@@ -33,6 +33,7 @@ class TCBase(unittest.TestCase):
         self.client: FlaskClient = self.app.test_client()
         with self.app.app_context():
             drop_db()  # against a real server, start from nothing
+            ensure_indexes()  # dropping the database dropped them; unique indexes are part of the behaviour
 
     def tearDown(self) -> None:
         with self.app.app_context():
