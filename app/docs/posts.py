@@ -186,6 +186,15 @@ PATHS = {
                         **CACHE_CONTROL,
                         "Location": {"description": "The new post's URL.", "schema": {"type": "string"}},
                     },
+                    # OpenAPI links: tools (and the fuzzer's stateful phase) follow a created post to its item calls.
+                    "links": {
+                        name: {"operationId": operation, "parameters": {"postId": "$response.body#/id"}}
+                        for name, operation in (
+                            ("GetPost", "getPost"),
+                            ("UpdatePost", "updatePost"),
+                            ("DeletePost", "deletePost"),
+                        )
+                    },
                 },
                 **body_errors(401),
             },
