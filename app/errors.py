@@ -146,6 +146,8 @@ def from_http_exception(error: HTTPException) -> Response:
         detail = "The method is not allowed for this resource; see the Allow header"
     elif status == 404 and not getattr(error, "problem_detail", None):
         detail = "The requested resource was not found"
+    elif status == 429:  # Flask-Limiter's description is the bare limit
+        detail = f"Too many requests: the limit is {detail}; see Retry-After"
     return problem(status, detail, errors=getattr(error, "problem_errors", None), headers=headers)
 
 
