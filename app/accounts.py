@@ -20,7 +20,7 @@ INVALID_CREDENTIALS = "Invalid email or password"
 def normalise_email(email: str) -> str:
     """The one spelling an address is stored and looked up under; 400 when it is not an address."""
     try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise BadRequest(
             "The email address is not valid", errors=[{"field": "email", "message": "must be a valid email address"}]

@@ -105,24 +105,24 @@ def validate(body: Any, schema: dict[str, Any]) -> None:
         validator = _validators[id(schema)] = Draft4Validator(schema, format_checker=FORMATS)
     errors = sorted(validator.iter_errors(body), key=lambda e: (list(e.absolute_path), e.validator))
     if errors:
-        problems = [field_problem(error) for error in errors]
+        problems = [problem for error in errors for problem in field_problems(error)]
         raise BadRequest(
             "The request body is invalid: " + "; ".join(f"{p['field']} {p['message']}" for p in problems),
             errors=problems,
         )
 
 
-def field_problem(error: ValidationError) -> dict[str, str]:
-    """A readable field problem that never echoes the submitted value back."""
+def field_problems(error: ValidationError) -> list[dict[str, str]]:
+    """Readable field problems (one per field) that never echo the submitted value back."""
     path = ".".join(str(part) for part in error.absolute_path)
     kind, arg = error.validator, error.validator_value
     if kind == "required":
         missing = [key for key in arg if isinstance(error.instance, dict) and key not in error.instance]
-        return {"field": _join(path, missing[0] if missing else ""), "message": "is required"}
+        return [{"field": _join(path, key), "message": "is required"} for key in missing]
     if kind == "additionalProperties":
         allowed = error.schema.get("properties", {})
         extra = sorted(key for key in error.instance if key not in allowed)
-        return {"field": _join(path, ", ".join(extra)), "message": "is not allowed"}
+        return [{"field": _join(path, key), "message": "is not allowed"} for key in extra]
     messages = {
         "type": lambda: f"must be of type {arg if isinstance(arg, str) else ' or '.join(arg)}",
         "minLength": lambda: f"must be at least {arg} characters long",
@@ -138,7 +138,7 @@ def field_problem(error: ValidationError) -> dict[str, str]:
         "minProperties": lambda: f"must have at least {arg} fields",
     }
     message = messages.get(kind, lambda: "is invalid")()
-    return {"field": path or "(body)", "message": message}
+    return [{"field": path or "(body)", "message": message}]
 
 
 def _join(path: str, key: str) -> str:
