@@ -45,7 +45,12 @@ def init_db(app: Flask) -> None:
         )
     app.extensions["mongodb"] = {"db": name, "embedded": not uri}
     if app.config.get("CREATE_INDEXES"):
-        ensure_indexes()
+        try:
+            ensure_indexes()
+        except Exception as error:  # a server that is down at start-up must not stop the app booting
+            if not is_unavailable(error):
+                raise
+            log.error("MongoDB unreachable at start-up; indexes not ensured (run `flask create-indexes`)")
 
 
 def disconnect_db() -> None:

@@ -118,7 +118,9 @@ def main() -> int:
         for credentials in (user, admin):
             token = call(base, "POST", "/api/v1/auth/login", credentials)["accessToken"]
             # Logging out would end the session the rest of the run needs; its tests cover it.
-            failures |= schemathesis(base, seconds, f"Authorization: Bearer {token}", "--exclude-operation-id", "logout")
+            failures |= schemathesis(
+                base, seconds, f"Authorization: Bearer {token}", "--exclude-operation-id", "logout"
+            )
         return failures
     finally:
         server.terminate()
