@@ -180,7 +180,7 @@ def handle_error(error: Exception) -> Response:
     if is_unavailable(error):
         log.error("database unavailable: %s", type(error).__name__)
         return problem(503, "The database is unavailable; try again shortly", headers={"Retry-After": "5"})
-    log.exception("unhandled %s", type(error).__name__)
+    log.exception("unhandled %s in request %s", type(error).__name__, g.get("request_id", "-") if g else "-")
     return problem(500, "An unexpected error occurred; it has been logged")
 
 

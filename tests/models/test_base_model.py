@@ -1,0 +1,68 @@
+"""`BaseDocument`: UUID4 ids and UTC timestamps kept by saves and by the queryset update helpers."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC
+from typing import ClassVar
+
+from mongoengine import IntField
+
+from app.models.base import BaseDocument
+from tests.views import TCBase
+
+
+class Counter(BaseDocument):
+    meta: ClassVar[dict] = {"collection": "base_model_counters"}
+    value = IntField(default=0)
+
+
+class TestBaseDocument(TCBase):
+    def test_id_is_a_uuid4_primary_key(self):
+        with self.app.app_context():
+            doc = Counter().save()
+            raw = Counter._get_collection().find_one()
+
+        self.assertIsInstance(doc.id, uuid.UUID)
+        self.assertEqual(doc.id.version, 4)
+        self.assertEqual(raw["_id"], doc.id)
+        self.assertNotEqual(Counter().id, Counter().id)
+
+    def test_first_save_sets_both_stamps_in_utc(self):
+        with self.app.app_context():
+            doc = Counter().save()
+            stored = Counter.objects.get(id=doc.id)
+
+        self.assertEqual(stored.created_at, stored.updated_at)
+        self.assertEqual(stored.created_at.utcoffset().total_seconds(), 0)
+        self.assertEqual(doc.created_at.tzinfo, UTC)
+
+    def test_later_saves_and_update_helpers_move_updated_at_only(self):
+        with self.app.app_context():
+            doc = Counter().save()
+            created = doc.created_at
+            stamps = [doc.updated_at]
+            for change in (
+                lambda: doc.save(),
+                lambda: Counter.objects(id=doc.id).update(inc__value=1),
+                lambda: Counter.objects(id=doc.id).update_one(inc__value=1),
+                lambda: Counter.objects(id=doc.id).modify(inc__value=1),
+            ):
+                time.sleep(0.002)
+                change()
+                doc.reload()
+                stamps.append(doc.updated_at)
+
+        self.assertEqual(doc.created_at, created)
+        self.assertEqual(doc.value, 3)
+        self.assertEqual(stamps, sorted(stamps))
+        self.assertEqual(len(set(stamps)), len(stamps))
+
+    def test_an_explicit_updated_at_is_respected(self):
+        with self.app.app_context():
+            doc = Counter().save()
+            Counter.objects(id=doc.id).update_one(set__updated_at=doc.created_at, inc__value=1)
+            doc.reload()
+
+        self.assertEqual(doc.updated_at, doc.created_at)
