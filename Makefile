@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test lint fmt fuzz clean
+.PHONY: run serve test lint fmt fuzz bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -22,6 +22,9 @@ $(DEV): requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(RUNTIME)  ## Start the development server: Swagger UI on http://localhost:3000/apidocs
 	$(BIN)/python server.py
+
+serve: $(RUNTIME)  ## Serve production-style under gunicorn (needs the production environment; see README)
+	APP_CONFIG=$${APP_CONFIG:-production} $(BIN)/gunicorn -c gunicorn.conf.py server:app
 
 test: $(DEV) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term

@@ -57,6 +57,8 @@ class Config:
     TESTING = False
     PROPAGATE_EXCEPTIONS = False
     LOG_LEVEL = "INFO"
+    # One JSON line per request on the `app.access` logger.
+    ACCESS_LOG = True
 
     SECRET_KEY: str | None = None
     JWT_SECRET_KEY: str | None = None

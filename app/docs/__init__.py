@@ -8,10 +8,10 @@ from typing import Any
 from flasgger import Swagger
 from flask import Flask
 
-from app.docs import auth, me, posts, sample, users
+from app.docs import auth, health, me, posts, sample, users
 from app.docs.common import PROBLEM_SCHEMA
 
-NOUNS = (sample, auth, me, users, posts)
+NOUNS = (sample, auth, me, users, posts, health)
 
 SPEC_ROUTE = "/openapi.json"
 DOCS_ROUTE = "/apidocs/"

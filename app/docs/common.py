@@ -77,9 +77,10 @@ def problem_response(status: int) -> dict[str, Any]:
     return response
 
 
-def errors(*statuses: int) -> dict[str, Any]:
-    """The error responses an operation can give, plus the 406 and 429 every throttled operation can give."""
-    return {str(status): problem_response(status) for status in sorted({*statuses, 406, 429})}
+def errors(*statuses: int, throttled: bool = True) -> dict[str, Any]:
+    """The error responses an operation can give, plus the 406 any can give and the 429 a throttled one can."""
+    always = {406, 429} if throttled else {406}
+    return {str(status): problem_response(status) for status in sorted({*statuses, *always})}
 
 
 def json_content(schema: dict[str, Any], example: Any) -> dict[str, Any]:

@@ -11,7 +11,8 @@ class Router:
     """Registers one blueprint per REST noun."""
 
     def init_app(self, app: Flask) -> None:
-        from app.views import auth, me, posts, sample, users
+        from app.views import auth, health, me, posts, sample, users
 
         for blueprint in (sample.blueprint, auth.blueprint, me.blueprint, users.blueprint, posts.blueprint):
             app.register_blueprint(blueprint, url_prefix=API_PREFIX)
+        app.register_blueprint(health.blueprint)  # probes live at the root, outside the versioned API

@@ -1,0 +1,36 @@
+"""gunicorn settings for production-style serving (`make serve`, the Dockerfile).
+
+Everything can be tuned from the environment; the defaults suit a small container.
+"""
+
+import multiprocessing
+import os
+
+import gunicorn.http.wsgi
+
+# Name no software or version in the Server header (the dev server says the same).
+gunicorn.http.wsgi.SERVER = "api"
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '3000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a stuck worker is replaced
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))  # SIGTERM lets requests finish
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))  # recycle workers, bounding slow leaks
+max_requests_jitter = max_requests // 10
+
+# The app writes one JSON line per request (app.access); gunicorn's own access log would repeat it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# X-Forwarded-* are trusted only through the app's ProxyFix (TRUSTED_PROXIES), never by gunicorn itself.
+forwarded_allow_ips = ""
+proxy_allow_ips = ""
+
+# Refuse oversized request lines and headers before they reach Flask.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
