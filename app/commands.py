@@ -68,7 +68,7 @@ def seed_demo(post_count: int) -> None:
         author = authors[n % len(authors)]
         topics = [DEMO_TOPICS[n % len(DEMO_TOPICS)], DEMO_TOPICS[(n + 1) % len(DEMO_TOPICS)]]
         Post(
-            author=author.id,
+            author=author,
             title=f"Demo post {n + 1}: {topics[0]} and {topics[1]}",
             body=f"A demo post about {topics[0]} and {topics[1]}, written by {author.display_name}.",
             tags=topics,

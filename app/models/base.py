@@ -37,7 +37,9 @@ class BaseDocument(Document):
     # Names of fields `mongo_to_dict` never serialises (secrets, hashes); declared once, per model.
     private_fields: ClassVar[frozenset[str]] = frozenset()
 
-    id = UUIDField(primary_key=True, binary=True, default=uuid.uuid4)
+    # Stored as the canonical string: readable in any shell or driver, and queryable by every
+    # MongoDB-compatible server (binary subtype 4 is not, on some). Indexes cost 36 bytes a key, not 16.
+    id = UUIDField(primary_key=True, binary=False, default=uuid.uuid4)
     created_at = DateTimeField(required=True, default=utcnow)
     updated_at = DateTimeField(required=True, default=utcnow)
 

@@ -47,7 +47,7 @@ def parse_filters(args: Mapping[str, str], *, mine: bool) -> dict[str, Any]:
         query["tags"] = tag.strip().lower()
     if not mine and (author := args.get("author")) is not None:
         try:
-            query["author"] = uuid.UUID(author)
+            query["author"] = str(uuid.UUID(author))  # ids are stored as canonical strings
         except ValueError:
             query["author"] = None
     if (text := args.get("q")) is not None:
@@ -90,7 +90,7 @@ def find_post(post_id: str) -> dict[str, Any]:
         key = uuid.UUID(post_id)
     except ValueError:
         raise NotFound("No post with this id") from None
-    raw = Post._get_collection().find_one({"_id": key})
+    raw = Post._get_collection().find_one({"_id": str(key)})
     if raw is None:
         raise NotFound("No post with this id")
     return raw
@@ -98,7 +98,7 @@ def find_post(post_id: str) -> dict[str, Any]:
 
 def can_change(raw: Mapping[str, Any], user: User) -> bool:
     """Authors change their own posts; admins change any."""
-    return user.is_admin or raw["author"] == user.id
+    return user.is_admin or raw["author"] == str(user.id)
 
 
 def visible_to(raw: Mapping[str, Any], user: User | None) -> bool:
@@ -116,7 +116,7 @@ def writable_post(post_id: str) -> dict[str, Any]:
     return raw
 
 
-def conditional_filter(post_id: uuid.UUID) -> dict[str, Any]:
+def conditional_filter(post_id: str) -> dict[str, Any]:
     """The write's filter: the post, at a version `If-Match` allows (any version without it)."""
     versions = if_match_versions()
     if versions is None:
@@ -124,7 +124,7 @@ def conditional_filter(post_id: uuid.UUID) -> dict[str, Any]:
     return {"id": post_id, "version__in": versions}
 
 
-def stale_or_gone(post_id: uuid.UUID) -> Exception:
+def stale_or_gone(post_id: str) -> Exception:
     """Why a conditional write matched nothing: 412 if the post still exists, else 404."""
     if Post.objects(id=post_id).only("id").first() is None:
         return NotFound("No post with this id")
@@ -146,7 +146,7 @@ class PostList(BaseResource):
     def post(self, body: dict):
         """Write a post."""
         post = Post(
-            author=current_user.id,
+            author=current_user._get_current_object(),  # the document: a bare id would be stored unconverted
             title=body["title"].strip(),
             body=body["body"],
             tags=normalise_tags(body.get("tags", [])),
@@ -198,7 +198,7 @@ class MyPosts(BaseResource):
     def get(self):
         """List my posts, drafts included."""
         # `$in` on status keeps the (author, status, sort) indexes usable: MongoDB merges the two sorted runs.
-        return list_posts({"author": current_user.id, "status": {"$in": list(STATUSES)}}, mine=True)
+        return list_posts({"author": str(current_user.id), "status": {"$in": list(STATUSES)}}, mine=True)
 
 
 api.add_resource(PostList, "/posts")

@@ -26,7 +26,7 @@ class TestBaseDocument(TCBase):
 
         self.assertIsInstance(doc.id, uuid.UUID)
         self.assertEqual(doc.id.version, 4)
-        self.assertEqual(raw["_id"], doc.id)
+        self.assertEqual(raw["_id"], str(doc.id))  # stored as the canonical string
         self.assertNotEqual(Counter().id, Counter().id)
 
     def test_first_save_sets_both_stamps_in_utc(self):
