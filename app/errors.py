@@ -130,6 +130,8 @@ def problem(
     response = Response(dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
     for key, value in (headers or {}).items():
         response.headers[key] = value
+    if "Retry-After" in response.headers:  # ours, not the rate limiter's window (see app.middleware)
+        response.own_retry_after = response.headers["Retry-After"]  # type: ignore[attr-defined]
     return response
 
 

@@ -58,9 +58,15 @@ def init_cors(app: Flask) -> None:
         )
 
 
-def drop_stray_retry_after(response: Response) -> Response:
-    """Flask-Limiter sends Retry-After on every response; it only means something on 429 and 503."""
-    if response.status_code not in (429, 503):
+def settle_retry_after(response: Response) -> Response:
+    """Flask-Limiter sets Retry-After on every response from its window.
+
+    It belongs only on a 429 from the limiter itself; a 503 or a login lock-out carries its own value.
+    """
+    owned = getattr(response, "own_retry_after", None)
+    if owned is not None:
+        response.headers["Retry-After"] = owned
+    elif response.status_code != 429:
         response.headers.pop("Retry-After", None)
     return response
 
@@ -68,5 +74,5 @@ def drop_stray_retry_after(response: Response) -> Response:
 def init_throttling(app: Flask) -> None:
     """Bind the limiter; its storage comes from RATELIMIT_STORAGE_URI."""
     # after_request hooks run in reverse order: registered first, this runs after the limiter's.
-    app.after_request(drop_stray_retry_after)
+    app.after_request(settle_retry_after)
     limiter.init_app(app)

@@ -3,59 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import unittest
-import urllib.error
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-REDIS = shutil.which("redis-server")
+from tests.integration.servers import ServersTestCase, call, free_port, wait_for_port
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port}")
-
-
-def get(port: int, path: str) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-@unittest.skipUnless(
-    REDIS or os.environ.get("REQUIRE_REDIS"), "needs redis-server (apt-get install redis-server); CI installs it"
-)
-class TestSharedRateLimits(unittest.TestCase):
+class TestSharedRateLimits(ServersTestCase):
     def setUp(self) -> None:
-        if not REDIS:
-            self.fail("REQUIRE_REDIS is set but redis-server is not installed: apt-get install redis-server")
-        self.processes: list[subprocess.Popen] = []
-        redis_port = free_port()
-        self.start([REDIS, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        wait_for_port(redis_port)
+        super().setUp()
         env = {
             **os.environ,
             "APP_CONFIG": "test",
-            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
+            "RATELIMIT_STORAGE_URI": self.start_redis(),
             "RATELIMIT_DEFAULT": "4 per minute",
             "LOG_LEVEL": "ERROR",
         }
@@ -66,23 +25,10 @@ class TestSharedRateLimits(unittest.TestCase):
         for port in self.ports:
             wait_for_port(port)
 
-    def start(self, command: list[str], env: dict[str, str] | None = None) -> None:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.processes.append(process)
-        self.addCleanup(self.stop, process)
-
-    @staticmethod
-    def stop(process: subprocess.Popen) -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
     def test_two_servers_share_one_budget(self):
         a, b = self.ports
-        statuses = [get(port, "/api/v1/sample") for port in (a, b, a, b)]
+        statuses = [call(port, "GET", "/api/v1/sample").status for port in (a, b, a, b)]
         self.assertEqual(statuses, [200, 200, 200, 200])
         # the budget of 4 is spent across both processes
-        self.assertEqual(get(a, "/api/v1/sample"), 429)
-        self.assertEqual(get(b, "/api/v1/sample"), 429)
+        self.assertEqual(call(a, "GET", "/api/v1/sample").status, 429)
+        self.assertEqual(call(b, "GET", "/api/v1/sample").status, 429)

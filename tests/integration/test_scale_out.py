@@ -1,0 +1,49 @@
+"""Two app servers, one database: nothing that matters lives in a process's memory.
+
+Both run as `make serve` runs them (gunicorn, production config), sharing nx-27017 (MongoDB
+wire protocol, its own process) and one redis-server for rate limits.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from tests.integration.servers import ServersTestCase, call, free_port
+
+PASSWORD = "correct horse battery"
+
+
+class TestTwoServers(ServersTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        mongo_port = free_port()
+        self.start_mongo_standin(mongo_port, Path(tempfile.mkdtemp()) / "shared.sqlite")
+        env = self.production_env(f"mongodb://127.0.0.1:{mongo_port}/app", self.start_redis())
+        self.a, self.b = self.start_app(env), self.start_app(env)
+
+    def test_a_session_started_on_one_server_is_honoured_and_ended_on_the_other(self):
+        user = {"email": "two@example.com", "password": PASSWORD, "displayName": "Two"}
+        self.assertEqual(call(self.a, "POST", "/api/v1/auth/signup", user).status, 201)
+        pair = call(self.b, "POST", "/api/v1/auth/login", {"email": user["email"], "password": PASSWORD}).json()
+        other_session = call(self.a, "POST", "/api/v1/auth/login", {"email": user["email"], "password": PASSWORD})
+        other = other_session.json()["accessToken"]
+
+        self.assertEqual(call(self.a, "GET", "/api/v1/me", token=pair["accessToken"]).status, 200)
+        self.assertEqual(call(self.a, "POST", "/api/v1/auth/logout", token=pair["accessToken"]).status, 204)
+
+        self.assertEqual(call(self.b, "GET", "/api/v1/me", token=pair["accessToken"]).status, 401)
+        self.assertEqual(call(self.b, "POST", "/api/v1/auth/refresh", token=pair["refreshToken"]).status, 401)
+        self.assertEqual(call(self.b, "GET", "/api/v1/me", token=other).status, 200)
+
+    def test_refresh_rotation_is_shared(self):
+        user = {"email": "rotate@example.com", "password": PASSWORD, "displayName": "Rotate"}
+        call(self.a, "POST", "/api/v1/auth/signup", user)
+        pair = call(self.a, "POST", "/api/v1/auth/login", {"email": user["email"], "password": PASSWORD}).json()
+
+        rotated = call(self.b, "POST", "/api/v1/auth/refresh", token=pair["refreshToken"])
+        reused = call(self.a, "POST", "/api/v1/auth/refresh", token=pair["refreshToken"])
+
+        self.assertEqual(rotated.status, 200)
+        self.assertEqual(reused.status, 401)  # spent on B, so reuse on A revokes the session everywhere
+        self.assertEqual(call(self.b, "GET", "/api/v1/me", token=rotated.json()["accessToken"]).status, 401)
