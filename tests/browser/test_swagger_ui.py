@@ -1,0 +1,95 @@
+"""Swagger UI in a real browser: it renders under its CSP, "Authorize" takes a JWT, and "Try it out" works."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import unittest
+
+from werkzeug.serving import make_server
+
+from tests.views import TCBase
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@unittest.skipUnless(CHROMIUM or os.environ.get("REQUIRE_BROWSER"), "needs chromium (apt-get install chromium)")
+class TestSwaggerUI(TCBase):
+    def setUp(self) -> None:
+        if not CHROMIUM:
+            self.fail("REQUIRE_BROWSER is set but chromium is not installed: apt-get install chromium")
+        super().setUp()
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 10)
+        self.addCleanup(self.server.shutdown)
+
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        self.addCleanup(playwright.stop)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.addCleanup(browser.close)
+        self.page = browser.new_page()
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def open_docs(self) -> None:
+        self.page.goto(f"{self.base}/apidocs/")
+        self.page.wait_for_selector("#operations-me-getMe", timeout=30_000)
+
+    def test_renders_every_operation_without_csp_violations(self):
+        self.open_docs()
+
+        spec = self.request("GET", "/openapi.json").get_json()
+        for item in spec["paths"].values():
+            for method, operation in item.items():
+                if method != "parameters":
+                    tag = operation["tags"][0]
+                    self.assertEqual(
+                        self.page.locator(f"#operations-{tag}-{operation['operationId']}").count(), 1, operation
+                    )
+        self.assertEqual(self.console_errors, [])
+
+    def test_authorize_with_a_token_then_try_it_out(self):
+        user, token = self.auth()
+        self.open_docs()
+
+        self.page.click("button.authorize")
+        self.page.fill(".modal-ux input", token)
+        self.page.click(".modal-ux .auth-btn-wrapper button.authorize")
+        self.page.click(".modal-ux button.btn-done")
+        operation = self.page.locator("#operations-me-getMe")
+        operation.locator(".opblock-summary").click()
+        operation.locator("button.try-out__btn").click()
+        operation.locator("button.execute").click()
+        status = operation.locator(".live-responses-table .response .response-col_status").first
+        status.wait_for(timeout=30_000)
+
+        self.assertEqual(status.inner_text().strip().split()[0], "200")
+        self.assertIn(user.email, operation.locator(".live-responses-table .microlight").first.inner_text())
+        self.assertEqual(self.console_errors, [])
+
+    def test_without_authorize_try_it_out_shows_the_401_problem(self):
+        self.open_docs()
+
+        operation = self.page.locator("#operations-me-getMe")
+        operation.locator(".opblock-summary").click()
+        operation.locator("button.try-out__btn").click()
+        operation.locator("button.execute").click()
+        status = operation.locator(".live-responses-table .response .response-col_status").first
+        status.wait_for(timeout=30_000)
+
+        self.assertEqual(status.inner_text().strip().split()[0], "401")
