@@ -9,6 +9,13 @@ from pymongo.errors import ServerSelectionTimeoutError
 from tests.views import TCBase
 
 
+def failing_db(error: Exception) -> mock.Mock:
+    """A database handle whose ping raises `error`, whatever the backend."""
+    db = mock.Mock()
+    db.client.admin.command.side_effect = error
+    return db
+
+
 class TinyLimitConfig(TCBase.config):
     RATELIMIT_DEFAULT = "2 per minute"
 
@@ -28,7 +35,7 @@ class TestProbes(TCBase):
         self.assertEqual(response.get_json(), {"status": "ready"})
 
     def test_not_ready_is_503_with_retry_after_when_the_ping_fails(self):
-        with mock.patch("mongomock.database.Database.command", side_effect=ServerSelectionTimeoutError("down")):
+        with mock.patch("app.views.health.get_db", return_value=failing_db(ServerSelectionTimeoutError("down"))):
             response = self.request("GET", "/ready")
             health = self.request("GET", "/health")
 
