@@ -46,15 +46,17 @@ def is_revoked(_header: dict, payload: dict) -> bool:
     session_id = _uuid(payload.get("sid"))
     if "exp" not in payload or session_id is None:
         return True
-    session = AuthSession.objects(id=session_id).only("revoked").first()
-    return session is None or session.revoked
+    # Raw lookups: these run on every authenticated request, and a queryset costs more than the query.
+    session = AuthSession._get_collection().find_one({"_id": str(session_id)}, {"revoked": 1})
+    return session is None or session["revoked"]
 
 
 @jwt.user_lookup_loader
 def load_user(_header: dict, payload: dict) -> User | None:
     """The token's active user, loaded once per request (None makes the token fail with 401)."""
     user_id = _uuid(payload.get("sub"))
-    return None if user_id is None else User.objects(id=user_id, active=True).first()
+    raw = None if user_id is None else User._get_collection().find_one({"_id": str(user_id), "active": True})
+    return None if raw is None else User._from_son(raw)
 
 
 def _authenticating(wrapper: Callable) -> Callable:

@@ -21,11 +21,14 @@ def ip_key() -> str:
 
 
 def client_key() -> str:
-    """The user behind a well-signed token, otherwise the address.
+    """Reads count against the address; writes against the user behind a well-signed token, else the address.
 
-    Only the signature and expiry are checked here (no database call); the
-    full check still happens in `auth_required`.
+    Verifying a token costs more than the rest of a read, and the view verifies it again; writes are rarer,
+    and their budget must follow the user across addresses. Only the signature and expiry are checked here
+    (no database call), so a forged token cannot spend someone else's budget; `auth_required` does the rest.
     """
+    if request.method in SAFE_METHODS:
+        return ip_key()
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer ") and len(header) < 4096:
         try:
