@@ -124,7 +124,11 @@ def link_header(page: Page, total_pages: int, extra_args: Mapping[str, str] | No
 def paginate_queryset(
     queryset: Any, page: Page, serialise: Callable[[Any], dict[str, Any]]
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Count and slice a MongoEngine queryset into the list envelope."""
-    total = queryset.count()
+    """Count and slice a MongoEngine queryset into the list envelope.
+
+    An unfiltered list is counted from the collection's metadata rather than by reading every document.
+    """
+    unfiltered = not queryset._query
+    total = queryset._collection.estimated_document_count() if unfiltered else queryset.count()
     items = [serialise(doc) for doc in queryset.skip(page.skip).limit(page.per_page)]
     return paginated(items, total, page)

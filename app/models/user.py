@@ -14,7 +14,10 @@ ROLES = ("user", "admin")
 class User(BaseDocument):
     """A person who signs in; the email is stored lower-case so uniqueness ignores case."""
 
-    meta: ClassVar[dict] = {"collection": "users", "indexes": [{"fields": ["email"], "unique": True}, "-created_at"]}
+    meta: ClassVar[dict] = {
+        "collection": "users",
+        "indexes": [{"fields": ["email"], "unique": True}, ("-created_at", "-email")],
+    }
     private_fields: ClassVar[frozenset[str]] = frozenset({"password_hash"})
 
     email = EmailField(required=True, max_length=254)

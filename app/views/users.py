@@ -33,7 +33,8 @@ class UserList(BaseResource):
     @auth_required(role="admin")
     def get(self):
         """List accounts (admin)."""
-        return paginate_queryset(User.objects.order_by("-created_at", "-id"), parse_page(), mongo_to_dict)
+        # Newest first; the unique email breaks ties, so pages never overlap and the index serves the sort.
+        return paginate_queryset(User.objects.order_by("-created_at", "-email"), parse_page(), mongo_to_dict)
 
 
 class UserItem(BaseResource):

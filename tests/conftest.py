@@ -1,0 +1,14 @@
+"""Suite-wide set-up: record the app's queries, and check their indexes after everything else ran."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import query_log
+
+query_log.install()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The index check runs last, so it sees the queries of the whole suite."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_index_coverage.py"))
