@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,17 +27,12 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 from bench.data import CREATED_TAG, PASSWORD, READER_EMAIL, post_id  # noqa: E402
+from scripts.ports import free_port  # noqa: E402
 
 log = logging.getLogger("bench")
 SERVERS = {"app": "bench.app_server:app", "baseline": "bench.baseline:app"}
 CALLS = ("list", "item", "create", "me", "login")
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http(port: int, method: str, path: str, body: dict | None = None) -> dict:

@@ -86,16 +86,16 @@ IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": "Optional. The ETag you last read; the change is made only if the post is still at that "
-    "version (412 otherwise). Without it, the last writer wins.",
-    "schema": {"type": "string", "example": '"v1"'},
+    "description": 'Optional. The ETag you last read, e.g. `"v1"`; the change is made only if the post is '
+    "still at that version (412 otherwise). Without it, the last writer wins.",
+    "schema": {"type": "string"},  # no example: Swagger UI would send it and get a 304/412 by surprise
 }
 IF_NONE_MATCH = {
     "name": "If-None-Match",
     "in": "header",
     "required": False,
-    "description": "The ETag you hold; 304 with no body when it is still current.",
-    "schema": {"type": "string", "example": '"v1"'},
+    "description": 'The ETag you hold, e.g. `"v1"`; 304 with no body when it is still current.',
+    "schema": {"type": "string"},  # no example: Swagger UI would send it and get a 304/412 by surprise
 }
 
 COMMON_FILTERS = [

@@ -50,6 +50,18 @@ class TestSwaggerUI(TCBase):
         self.page.goto(f"{self.base}/apidocs/")
         self.page.wait_for_selector("#operations-me-getMe", timeout=30_000)
 
+    def try_it_out(self, selector: str, **parameters: str) -> tuple[object, str]:
+        """Expand an operation, "Try it out", fill `parameters`, "Execute"; its locator and the status shown."""
+        operation = self.page.locator(selector)
+        operation.locator(".opblock-summary").click()
+        operation.locator("button.try-out__btn").click()
+        for name, value in parameters.items():
+            operation.locator(f"tr[data-param-name='{name}'] input").fill(value)
+        operation.locator("button.execute").click()
+        status = operation.locator(".live-responses-table .response .response-col_status").first
+        status.wait_for(timeout=30_000)
+        return operation, status.inner_text().strip().split()[0]
+
     def test_renders_every_operation_without_csp_violations(self):
         self.open_docs()
 
@@ -63,33 +75,46 @@ class TestSwaggerUI(TCBase):
                     )
         self.assertEqual(self.console_errors, [])
 
-    def test_authorize_with_a_token_then_try_it_out(self):
-        user, token = self.auth()
-        self.open_docs()
-
+    def authorize(self, token: str) -> None:
+        """The "Authorize" dialog, as a user fills it in."""
         self.page.click("button.authorize")
         self.page.fill(".modal-ux input", token)
         self.page.click(".modal-ux .auth-btn-wrapper button.authorize")
         self.page.click(".modal-ux button.btn-done")
-        operation = self.page.locator("#operations-me-getMe")
-        operation.locator(".opblock-summary").click()
-        operation.locator("button.try-out__btn").click()
-        operation.locator("button.execute").click()
-        status = operation.locator(".live-responses-table .response .response-col_status").first
-        status.wait_for(timeout=30_000)
 
-        self.assertEqual(status.inner_text().strip().split()[0], "200")
+    def test_authorize_with_a_token_then_try_it_out(self):
+        user, token = self.auth()
+        self.open_docs()
+
+        self.authorize(token)
+        operation, status = self.try_it_out("#operations-me-getMe")
+
+        self.assertEqual(status, "200")
         self.assertIn(user.email, operation.locator(".live-responses-table .microlight").first.inner_text())
         self.assertEqual(self.console_errors, [])
 
     def test_without_authorize_try_it_out_shows_the_401_problem(self):
         self.open_docs()
 
-        operation = self.page.locator("#operations-me-getMe")
-        operation.locator(".opblock-summary").click()
-        operation.locator("button.try-out__btn").click()
-        operation.locator("button.execute").click()
-        status = operation.locator(".live-responses-table .response .response-col_status").first
-        status.wait_for(timeout=30_000)
+        _, status = self.try_it_out("#operations-me-getMe")
 
-        self.assertEqual(status.inner_text().strip().split()[0], "401")
+        self.assertEqual(status, "401")
+
+    def test_posts_list_item_and_my_posts_from_the_ui(self):
+        _, token = self.auth()
+        post = self.request(
+            "POST", "posts", json={"title": "From the browser", "body": "b", "status": "published"}, token=token
+        ).get_json()
+        self.open_docs()
+        self.authorize(token)
+
+        listed, list_status = self.try_it_out("#operations-posts-listPosts")
+        mine, mine_status = self.try_it_out("#operations-posts-listMyPosts")
+        item, item_status = self.try_it_out("#operations-posts-getPost", postId=post["id"])
+
+        self.assertEqual((list_status, mine_status), ("200", "200"))
+        self.assertIn("From the browser", listed.locator(".live-responses-table .microlight").first.inner_text())
+        self.assertIn(post["id"], mine.locator(".live-responses-table .microlight").first.inner_text())
+        self.assertEqual(item_status, "200")
+        self.assertIn("From the browser", item.locator(".live-responses-table .microlight").first.inner_text())
+        self.assertEqual(self.console_errors, [])

@@ -6,36 +6,22 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import unittest
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from scripts.ports import free_port, wait_for_port
+
+__all__ = ["ServersTestCase", "call", "free_port", "wait_for_port"]
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS = shutil.which("redis-server")
 NX_27017 = BIN / "nx-27017"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port}")
 
 
 class Reply:
