@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, request
-from flask_jwt_extended import decode_token
+import jwt
+from flask import current_app, g, request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNTHROTTLED_PATHS = ("/health", "/ready", "/apidocs", "/flasgger_static", "/static/", "/openapi.json")
@@ -25,17 +25,31 @@ def client_key() -> str:
 
     Verifying a token costs more than the rest of a read, and the view verifies it again; writes are rarer,
     and their budget must follow the user across addresses. Only the signature and expiry are checked here
-    (no database call), so a forged token cannot spend someone else's budget; `auth_required` does the rest.
+    (PyJWT with the app's key and algorithms; no database call), so a forged token cannot spend someone
+    else's budget; `auth_required` does the rest. Worked out once per request: several limits ask.
     """
     if request.method in SAFE_METHODS:
         return ip_key()
+    if "rate_limit_key" not in g:
+        g.rate_limit_key = _user_key() or ip_key()
+    return g.rate_limit_key
+
+
+def _user_key() -> str | None:
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer ") and len(header) < 4096:
-        try:
-            return "user:" + str(decode_token(header[7:])["sub"])
-        except Exception:  # noqa: S110 (a bad token simply counts against the address)
-            pass
-    return ip_key()
+    if not header.startswith("Bearer ") or len(header) > 4096:
+        return None
+    config = current_app.config
+    try:
+        claims = jwt.decode(
+            header[7:],
+            config["JWT_SECRET_KEY"],
+            algorithms=config["JWT_DECODE_ALGORITHMS"],
+            options={"require": ["exp", "sub"]},
+        )
+    except jwt.PyJWTError:
+        return None  # a bad token simply counts against the address
+    return f"user:{claims['sub']}"
 
 
 def is_unthrottled() -> bool:
