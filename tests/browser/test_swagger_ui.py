@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -50,11 +51,13 @@ class TestSwaggerUI(TCBase):
         self.page.goto(f"{self.base}/apidocs/")
         self.page.wait_for_selector("#operations-me-getMe", timeout=30_000)
 
-    def try_it_out(self, selector: str, **parameters: str) -> tuple[object, str]:
-        """Expand an operation, "Try it out", fill `parameters`, "Execute"; its locator and the status shown."""
+    def try_it_out(self, selector: str, body: dict | None = None, **parameters: str) -> tuple[object, str]:
+        """Expand an operation, "Try it out", fill `body` and `parameters`, "Execute"; its locator and status."""
         operation = self.page.locator(selector)
         operation.locator(".opblock-summary").click()
         operation.locator("button.try-out__btn").click()
+        if body is not None:
+            operation.locator("textarea.body-param__text").fill(json.dumps(body))
         for name, value in parameters.items():
             operation.locator(f"tr[data-param-name='{name}'] input").fill(value)
         operation.locator("button.execute").click()
@@ -73,14 +76,42 @@ class TestSwaggerUI(TCBase):
                     self.assertEqual(
                         self.page.locator(f"#operations-{tag}-{operation['operationId']}").count(), 1, operation
                     )
+        _, sample_status = self.try_it_out("#operations-sample-getSample")
+        self.assertEqual(sample_status, "200")
         self.assertEqual(self.console_errors, [])
 
     def authorize(self, token: str) -> None:
-        """The "Authorize" dialog, as a user fills it in."""
+        """The "Authorize" dialog, as a user fills it in (logging out of an earlier token first)."""
         self.page.click("button.authorize")
+        logout = self.page.locator(".modal-ux button:has-text('Logout')")
+        if logout.count():
+            logout.click()
         self.page.fill(".modal-ux input", token)
         self.page.click(".modal-ux .auth-btn-wrapper button.authorize")
         self.page.click(".modal-ux button.btn-done")
+
+    @staticmethod
+    def response_json(operation) -> dict:
+        return json.loads(operation.locator(".live-responses-table .microlight").first.inner_text())
+
+    def test_the_whole_account_flow_by_hand(self):
+        account = {"email": "ui@example.com", "password": "ui password 123", "displayName": "UI"}
+        credentials = {"email": account["email"], "password": account["password"]}
+        self.open_docs()
+
+        _, signed_up = self.try_it_out("#operations-auth-signup", body=account)
+        login, logged_in = self.try_it_out("#operations-auth-login", body=credentials)
+        pair = self.response_json(login)
+        self.authorize(pair["accessToken"])
+        me, me_status = self.try_it_out("#operations-me-getMe")
+        self.authorize(pair["refreshToken"])
+        refresh, refreshed = self.try_it_out("#operations-auth-refreshTokens")
+        self.authorize(self.response_json(refresh)["accessToken"])
+        _, logged_out = self.try_it_out("#operations-auth-logout")
+
+        self.assertEqual((signed_up, logged_in, me_status, refreshed, logged_out), ("201", "200", "200", "200", "204"))
+        self.assertEqual(self.response_json(me)["email"], account["email"])
+        self.assertEqual(self.console_errors, [])
 
     def test_authorize_with_a_token_then_try_it_out(self):
         user, token = self.auth()

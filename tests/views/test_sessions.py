@@ -71,6 +71,13 @@ class TestRefusedTokens(SessionBase):
             with self.subTest(algorithm=algorithm):
                 self.assert_refused(self.forge(algorithm=algorithm))
 
+    def test_tampered_payload_is_refused(self):
+        header, _, signature = self.access.split(".")
+        claims = {**claims_of(self.access), "role": "admin"}
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+
+        self.assert_refused(f"{header}.{payload}.{signature}")
+
     def test_wrong_key_is_refused(self):
         self.assert_refused(self.forge(key="x" * 64))
 
