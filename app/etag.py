@@ -28,4 +28,5 @@ def if_match_versions() -> list[int] | None:
     header = request.if_match
     if not header or header.star_tag:
         return None
-    return [int(m.group(1)) for tag in header.as_set() if (m := VERSION_TAG.match(tag))]
+    # werkzeug reads `""` as a tag of None: it names no version, like any other tag we did not issue
+    return [int(m.group(1)) for tag in header.as_set() if tag and (m := VERSION_TAG.match(tag))]

@@ -233,12 +233,14 @@ class TestConditionalRequests(PostsBase):
 
         response = self.request("GET", path, headers={"If-None-Match": '"v1"'})
         stale = self.request("GET", path, headers={"If-None-Match": '"v0", "v7"'})
+        empty = self.request("GET", path, headers={"If-None-Match": 'W/"", ""'})
         weak = self.request("GET", path, headers={"If-None-Match": 'W/"v1"'})
 
         self.assertEqual(response.status_code, 304)
         self.assertEqual(response.get_data(), b"")
         self.assertEqual(response.headers["ETag"], '"v1"')
         self.assertEqual(stale.status_code, 200)
+        self.assertEqual(empty.status_code, 200)
         self.assertEqual(weak.status_code, 304)
 
     def test_if_none_match_does_not_reveal_a_hidden_draft(self):
@@ -261,7 +263,7 @@ class TestConditionalRequests(PostsBase):
         path = f"posts/{post['id']}"
         self.request("PATCH", path, json={"title": "first"}, token=self.token)
 
-        for header in ('"v1"', 'W/"v2"', "garbage", '"v99"'):
+        for header in ('"v1"', 'W/"v2"', "garbage", '"v99"', '""', '"", W/"x"', '"v0"'):
             with self.subTest(header=header):
                 patch = self.request(
                     "PATCH", path, json={"title": "late"}, token=self.token, headers={"If-Match": header}
