@@ -3,13 +3,35 @@
 Everything can be tuned from the environment; the defaults suit a small container.
 """
 
+import json
 import multiprocessing
 import os
 
 import gunicorn.http.wsgi
+import gunicorn.util
 
 # Name no software or version in the Server header (the dev server says the same).
 gunicorn.http.wsgi.SERVER = "api"
+
+
+def write_problem(sock, status_int, reason, mesg):
+    """Requests gunicorn refuses before the app sees them (a line or headers too long, a malformed request)
+    get the app's error shape, application/problem+json, instead of gunicorn's HTML page.
+
+    `mesg` is left out: it can echo the refused input.
+    """
+    body = json.dumps(
+        {"type": "about:blank", "title": reason, "status": status_int, "detail": f"{reason}: the request was refused"}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+        f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
+        "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+gunicorn.util.write_error = write_problem
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '3000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))

@@ -1,7 +1,9 @@
-"""Neither the dev server nor gunicorn names its software or version in `Server`."""
+"""The servers in front of the app: no software named in `Server`, and gunicorn's own refusals in the app's shape."""
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import urllib.request
 
@@ -44,3 +46,24 @@ class TestGunicorn(ServersTestCase):
         self.assertEqual(missing.status, 404)
         self.assertEqual(missing.headers["Content-Type"], "application/problem+json")
         self.assertEqual(missing.headers["Server"], "api")
+
+    def test_requests_gunicorn_refuses_get_the_problem_shape(self):
+        env = self.production_env("mongodb://127.0.0.1:9/app", self.start_redis(), CREATE_INDEXES="false")
+        port = self.start_app(env)
+        cases = {
+            414: b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            431: b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(150)) + b"\r\n",
+            400: b"NOT A REQUEST\r\n\r\n",
+        }
+        for status, raw in cases.items():
+            with self.subTest(status=status), socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(raw)
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+
+                head, _, body = answer.partition(b"\r\n\r\n")
+                self.assertTrue(head.startswith(b"HTTP/1.1 %d " % status), head)
+                self.assertIn(b"Content-Type: application/problem+json", head)
+                self.assertNotIn(b"gunicorn", answer.lower())
+                self.assertEqual(json.loads(body)["status"], status)
