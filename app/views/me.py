@@ -46,8 +46,11 @@ class MyPassword(BaseResource):
         """Change my password."""
         if not check_password(current_user, body["currentPassword"]):
             raise Forbidden(WRONG_PASSWORD)
-        User.objects(id=current_user.id).update_one(set__password_hash=hash_password(body["newPassword"]))
+        new_hash = hash_password(body["newPassword"])
+        # Sign the other sessions out first: if the database fails in between, nothing stays open that
+        # the new password was meant to close.
         revoke_user_sessions(current_user, keep=uuid.UUID(get_jwt()["sid"]))
+        User.objects(id=current_user.id).update_one(set__password_hash=new_hash)
         return self.no_content()
 
 
