@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 import uuid
 from datetime import timedelta
 
@@ -21,28 +22,32 @@ def _key(email: str) -> str:
     return hashlib.sha256(email.encode("utf-8")).hexdigest()
 
 
-def _seconds(name: str) -> timedelta:
-    return timedelta(seconds=current_app.config[name])
+def _seconds(name: str) -> int:
+    return current_app.config[name]
 
 
 def ensure_not_locked(email: str) -> None:
     """429 with Retry-After while the email is locked, whatever the password."""
     guard = LoginGuard.objects(key=_key(email)).only("locked_until").first()
-    now = utcnow()
+    now = time.time()
     if guard and guard.locked_until and guard.locked_until > now:
-        wait = math.ceil((guard.locked_until - now).total_seconds())
         raise TooManyRequests(
             "Too many failed logins for this account; try again later",
-            headers={"Retry-After": str(max(wait, 1))},
+            headers={"Retry-After": str(max(math.ceil(guard.locked_until - now), 1))},
         )
 
 
 def record_failure(email: str) -> None:
-    """Count a failed login; the failure that reaches the limit starts the lock."""
-    key, now = _key(email), utcnow()
-    window = _seconds("LOGIN_WINDOW_SECONDS")
-    guard = LoginGuard.objects(key=key, window_start__gt=now - window).modify(
-        inc__failures=1, set__expires_at=now + window + _seconds("LOGIN_LOCKOUT_SECONDS"), new=True
+    """Count a failed login; the failure that reaches the limit starts the lock.
+
+    Window and lock times are epoch seconds: numbers compare the same on every MongoDB-compatible
+    server, and the TTL field (`expires_at`, a date as TTL indexes need) is only ever read by the server.
+    """
+    key, now = _key(email), time.time()
+    window, lockout = _seconds("LOGIN_WINDOW_SECONDS"), _seconds("LOGIN_LOCKOUT_SECONDS")
+    expires_at = utcnow() + timedelta(seconds=window + lockout)
+    guard = LoginGuard.objects(key=key, window_started__gt=now - window).modify(
+        inc__failures=1, set__expires_at=expires_at, new=True
     )
     if guard is None:  # no guard yet, or its window has passed: start a new window
         try:
@@ -50,21 +55,20 @@ def record_failure(email: str) -> None:
                 upsert=True,
                 new=True,
                 set__failures=1,
-                set__window_start=now,
-                set__expires_at=now + window + _seconds("LOGIN_LOCKOUT_SECONDS"),
+                set__window_started=now,
+                set__expires_at=expires_at,
                 set_on_insert__id=uuid.uuid4(),
-                set_on_insert__created_at=now,
+                set_on_insert__created_at=utcnow(),
             )
         except NotUniqueError:  # a concurrent failure created it first: count against that one
             record_failure(email)
             return
     if guard.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-        locked_until = now + _seconds("LOGIN_LOCKOUT_SECONDS")
         LoginGuard.objects(key=key).update_one(
-            set__locked_until=locked_until,
+            set__locked_until=now + lockout,
             set__failures=0,
-            set__window_start=now,
-            set__expires_at=locked_until + window,
+            set__window_started=now,
+            set__expires_at=expires_at,
         )
 
 

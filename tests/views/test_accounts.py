@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from app.models import LoginGuard, User
 from app.passwords import init_passwords
 from tests.views import PASSWORD, TCBase, random_email
@@ -171,16 +173,25 @@ class TestLockout(TCBase):
         )
         self.assertEqual(self.login_pair(other.email)["tokenType"], "Bearer")
 
+    def test_failures_outside_the_window_start_a_new_count(self):
+        user = self.make_user()
+        for _ in range(self.app.config["LOGIN_MAX_FAILURES"] - 1):
+            self.fail(user.email)
+        with self.app.app_context():
+            LoginGuard.objects.update(set__window_started=time.time() - self.app.config["LOGIN_WINDOW_SECONDS"] - 1)
+
+        self.assert_problem(self.fail(user.email), 401)
+
+        with self.app.app_context():
+            self.assertEqual(LoginGuard.objects.get().failures, 1)
+        self.assertEqual(self.login_pair(user.email)["tokenType"], "Bearer")
+
     def test_lock_expires(self):
         user = self.make_user()
         for _ in range(self.app.config["LOGIN_MAX_FAILURES"]):
             self.fail(user.email)
         with self.app.app_context():
-            from datetime import timedelta
-
-            from app.models import utcnow
-
-            LoginGuard.objects.update(set__locked_until=utcnow() - timedelta(seconds=1))
+            LoginGuard.objects.update(set__locked_until=time.time() - 1)  # the lock's time has passed
 
         self.assertEqual(self.login_pair(user.email)["tokenType"], "Bearer")
 
