@@ -30,10 +30,11 @@ def ensure_not_locked(email: str) -> None:
     """429 with Retry-After while the email is locked, whatever the password."""
     guard = LoginGuard.objects(key=_key(email)).only("locked_until").first()
     now = time.time()
-    if guard and guard.locked_until and guard.locked_until > now:
+    locked_until = guard.locked_until if guard else None
+    if isinstance(locked_until, (int, float)) and locked_until > now:  # anything else is no (or a stale) lock
         raise TooManyRequests(
             "Too many failed logins for this account; try again later",
-            headers={"Retry-After": str(max(math.ceil(guard.locked_until - now), 1))},
+            headers={"Retry-After": str(max(math.ceil(locked_until - now), 1))},
         )
 
 
