@@ -55,9 +55,11 @@ def parse_page(args: Mapping[str, str] | None = None) -> Page:
 def parse_sort(
     allowed: Mapping[str, str], default: str, args: Mapping[str, str] | None = None
 ) -> list[tuple[str, int]]:
-    """`sort=field` or `sort=-field` from `allowed` (API name -> stored name), tie-broken by `_id` the same way.
+    """`sort=field` or `sort=-field` from `allowed` (API name -> stored name), as a pymongo sort.
 
-    The tie-breaker makes pages stable when many items share a value; indexes end in `_id` to serve it.
+    No `_id` tie-breaker: the index for each (filter, sort) pair returns equal values in its own stable
+    order, so pages neither repeat nor skip items, and indexes stay free of `_id` (which some
+    MongoDB-compatible servers cannot hold in a compound index).
     """
     args = request.args if args is None else args
     raw = args.get("sort", default)
@@ -70,7 +72,7 @@ def parse_sort(
             errors=[{"field": "sort", "message": f"must be one of {choices}"}],
         )
     direction = -1 if descending else 1
-    return [(stored, direction), ("_id", direction)]
+    return [(stored, direction)]
 
 
 def parse_query(*parsers: Callable[[], Any]) -> list[Any]:

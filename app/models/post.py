@@ -11,8 +11,8 @@ from app.models.user import User
 
 STATUSES = ("draft", "published")
 SORT_FIELDS = ("created_at", "updated_at", "title")
-# Every list query filters on equality fields first, then sorts with `_id` as the tie-breaker:
-# one index per (filter family, sort field) serves each of them without an in-memory sort.
+# Every list query filters on equality fields first, then sorts on one field: one index per
+# (filter family, sort field) serves each of them without an in-memory sort.
 FILTER_PREFIXES = (("status",), ("tags", "status"), ("author", "status"))
 
 
@@ -21,7 +21,7 @@ class Post(BaseDocument):
 
     meta: ClassVar[dict] = {
         "collection": "posts",
-        "indexes": [{"fields": [*prefix, field, "id"]} for prefix in FILTER_PREFIXES for field in SORT_FIELDS],
+        "indexes": [{"fields": [*prefix, field]} for prefix in FILTER_PREFIXES for field in SORT_FIELDS],
     }
 
     # Deleting an account deletes its posts (documented on DELETE /me).
