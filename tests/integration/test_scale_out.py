@@ -47,3 +47,22 @@ class TestTwoServers(ServersTestCase):
         self.assertEqual(rotated.status, 200)
         self.assertEqual(reused.status, 401)  # spent on B, so reuse on A revokes the session everywhere
         self.assertEqual(call(self.b, "GET", "/api/v1/me", token=rotated.json()["accessToken"]).status, 401)
+
+    def test_posts_and_their_versions_are_shared(self):
+        user = {"email": "poster@example.com", "password": PASSWORD, "displayName": "Poster"}
+        call(self.a, "POST", "/api/v1/auth/signup", user)
+        token = call(self.a, "POST", "/api/v1/auth/login", {"email": user["email"], "password": PASSWORD}).json()[
+            "accessToken"
+        ]
+        created = call(self.a, "POST", "/api/v1/posts", {"title": "Shared", "body": "b", "status": "published"}, token)
+        path = created.headers["Location"]
+
+        changed = call(self.b, "PATCH", path, {"title": "Changed on B"}, token)
+        listed = call(self.a, "GET", "/api/v1/posts?sort=title").json()
+
+        self.assertEqual(created.status, 201)
+        self.assertEqual(changed.status, 200)
+        self.assertEqual(changed.headers["ETag"], '"v2"')
+        self.assertEqual([p["title"] for p in listed["items"]], ["Changed on B"])
+        self.assertEqual(call(self.a, "DELETE", path, token=token).status, 204)
+        self.assertEqual(call(self.b, "GET", path).status, 404)
