@@ -7,7 +7,7 @@ import logging
 from email_validator import EmailNotValidError, validate_email
 from mongoengine import NotUniqueError
 
-from app.errors import BadRequest, Conflict, Unauthorized
+from app.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from app.lockout import ensure_not_locked, record_failure, record_success
 from app.models import User
 from app.passwords import hash_password, needs_rehash, verify_password
@@ -20,7 +20,8 @@ INVALID_CREDENTIALS = "Invalid email or password"
 def normalise_email(email: str) -> str:
     """The one spelling an address is stored and looked up under; 400 when it is not an address."""
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        # ASCII local parts only: what the stored field (and most mail systems) accept, so never a 500 later
+        return validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False).normalized.lower()
     except EmailNotValidError:
         raise BadRequest(
             "The email address is not valid", errors=[{"field": "email", "message": "must be a valid email address"}]
@@ -59,6 +60,13 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def check_password(user: User, password: str) -> bool:
-    """Whether `password` is the user's current one (for confirming sensitive changes)."""
-    return verify_password(user.password_hash, password)
+def confirm_password(user: User, password: str) -> None:
+    """403 unless `password` is the user's current one; guesses count toward the login lock-out.
+
+    Sensitive changes ask for the password again, so a stolen token must not become unlimited guessing.
+    """
+    ensure_not_locked(user.email)
+    if not verify_password(user.password_hash, password):
+        record_failure(user.email)
+        raise Forbidden("The password is not correct")
+    record_success(user.email)

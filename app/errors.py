@@ -164,6 +164,13 @@ TOKEN_ERROR_DETAILS = {
 }
 
 
+def challenge(error_name: str) -> str:
+    """The Bearer challenge; RFC 6750 leaves the error code out when no token was sent at all."""
+    if error_name == "NoAuthorizationError":
+        return 'Bearer realm="api"'
+    return 'Bearer realm="api", error="invalid_token"'
+
+
 def handle_error(error: Exception) -> Response:
     """Turn any exception into a problem response; unexpected ones are logged, never shown."""
     if isinstance(error, ApiError):
@@ -174,9 +181,7 @@ def handle_error(error: Exception) -> Response:
         # flask-jwt-extended would answer 422 for some of these; a bad token is a 401.
         log.info("rejected token: %s", type(error).__name__)
         detail = TOKEN_ERROR_DETAILS.get(type(error).__name__, "The token is invalid")
-        return handle_error(
-            Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
-        )
+        return handle_error(Unauthorized(detail, headers={"WWW-Authenticate": challenge(type(error).__name__)}))
     from app.database import is_unavailable  # local: database imports models lazily
 
     if is_unavailable(error):

@@ -40,6 +40,8 @@ def init_logging(app: Flask) -> None:
     root = logging.getLogger()
     _install(root, logging.Formatter(FORMAT), RequestIdFilter())
     root.setLevel(app.config["LOG_LEVEL"])
+    # pymongo logs whole commands at DEBUG, documents (and so password hashes) included: never below INFO.
+    logging.getLogger("pymongo").setLevel(max(logging.INFO, root.level))
     app.logger.setLevel(app.config["LOG_LEVEL"])
     # Access lines are already JSON: their own handler, not the root's text format.
     _install(access_log, logging.Formatter("%(message)s"))

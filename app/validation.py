@@ -105,7 +105,8 @@ def validate(body: Any, schema: dict[str, Any]) -> None:
         validator = _validators[id(schema)] = Draft4Validator(schema, format_checker=FORMATS)
     errors = sorted(validator.iter_errors(body), key=lambda e: (list(e.absolute_path), e.validator))
     if errors:
-        problems = [problem for error in errors for problem in field_problems(error)]
+        # jsonschema reports `required` once per missing key, each listing them all: keep each problem once
+        problems = list({tuple(p.items()): p for e in errors for p in field_problems(e)}.values())
         raise BadRequest(
             "The request body is invalid: " + "; ".join(f"{p['field']} {p['message']}" for p in problems),
             errors=problems,

@@ -12,6 +12,14 @@ PASSWORD = {
     "example": "correct horse battery",
 }
 
+DISPLAY_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 100,
+    "pattern": "\\S",  # not blank
+    "example": "Ada Lovelace",
+}
+
 SIGNUP = {
     "type": "object",
     "required": ["email", "password", "displayName"],
@@ -19,7 +27,7 @@ SIGNUP = {
     "properties": {
         "email": EMAIL,
         "password": PASSWORD,
-        "displayName": {"type": "string", "minLength": 1, "maxLength": 100, "example": "Ada Lovelace"},
+        "displayName": DISPLAY_NAME,
     },
 }
 

@@ -1,6 +1,6 @@
 """OpenAPI fragments for the signed-in user's own account."""
 
-from app.docs.auth import PASSWORD
+from app.docs.auth import DISPLAY_NAME, PASSWORD
 from app.docs.common import body_errors, errors, json_body, json_content, ref
 from app.docs.users import USER_EXAMPLE
 
@@ -8,7 +8,7 @@ PROFILE_UPDATE = {
     "type": "object",
     "additionalProperties": False,
     "minProperties": 1,
-    "properties": {"displayName": {"type": "string", "minLength": 1, "maxLength": 100, "example": "Ada King"}},
+    "properties": {"displayName": {**DISPLAY_NAME, "example": "Ada King"}},
 }
 
 PASSWORD_CHANGE = {

@@ -6,18 +6,15 @@ import uuid
 
 from flask_jwt_extended import current_user, get_jwt
 
-from app.accounts import check_password
+from app.accounts import confirm_password
 from app.decorators import json_required
 from app.docs.me import ACCOUNT_DELETE, PASSWORD_CHANGE, PROFILE_UPDATE
-from app.errors import Forbidden
 from app.models import User, mongo_to_dict
 from app.passwords import hash_password
 from app.tokens import revoke_user_sessions
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("me", __name__)
-
-WRONG_PASSWORD = "The password is not correct"  # noqa: S105 (a message, not a secret)
 
 
 class Me(BaseResource):
@@ -34,8 +31,7 @@ class Me(BaseResource):
     @json_required(schema=ACCOUNT_DELETE)
     def delete(self, body: dict):
         """Delete my account and everything it owns."""
-        if not check_password(current_user, body["password"]):
-            raise Forbidden(WRONG_PASSWORD)
+        confirm_password(current_user, body["password"])
         current_user.delete()  # reverse_delete_rule=CASCADE removes sessions and posts
         return self.no_content()
 
@@ -44,8 +40,7 @@ class MyPassword(BaseResource):
     @json_required(schema=PASSWORD_CHANGE)
     def put(self, body: dict):
         """Change my password."""
-        if not check_password(current_user, body["currentPassword"]):
-            raise Forbidden(WRONG_PASSWORD)
+        confirm_password(current_user, body["currentPassword"])
         new_hash = hash_password(body["newPassword"])
         # Sign the other sessions out first: if the database fails in between, nothing stays open that
         # the new password was meant to close.

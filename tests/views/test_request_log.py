@@ -68,3 +68,16 @@ class TestAccessLogOff(TCBase):
     def test_switch_turns_the_lines_off(self):
         with self.assertNoLogs("app.access", "INFO"):
             self.request("GET", "sample")
+
+
+class TestDriverLogging(TCBase):
+    def test_pymongo_never_logs_commands_even_when_the_app_debugs(self):
+        import logging
+
+        from app import create_app
+        from config import DevConfig
+
+        create_app(DevConfig)
+
+        self.assertGreaterEqual(logging.getLogger("pymongo").getEffectiveLevel(), logging.INFO)
+        self.assertEqual(logging.getLogger().level, logging.DEBUG)
