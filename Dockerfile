@@ -16,9 +16,10 @@ RUN groupadd --system app && useradd --system --gid app --home-dir /srv/app --no
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-COPY --chown=app:app app ./app
-COPY --chown=app:app config ./config
-COPY --chown=app:app server.py gunicorn.conf.py ./
+# Code stays owned by root: the app user can read it but not change it.
+COPY app ./app
+COPY config ./config
+COPY server.py gunicorn.conf.py ./
 
 USER app
 EXPOSE 3000

@@ -1,4 +1,8 @@
-"""Logging: one handler on the root logger, and one JSON line per request on `app.access`."""
+"""Logging: one handler on the root logger, and one JSON line per request on `app.access`.
+
+Other records use the text FORMAT, or one JSON object per line when LOG_FORMAT is `json`
+(for log collectors that parse lines; a traceback then stays inside its record).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from flask import Flask, Response, g, has_request_context, request
 from flask_jwt_extended import get_jwt
 
 from app.json import dumps
+from config import ConfigError
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 access_log = logging.getLogger("app.access")
@@ -23,10 +28,32 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time (UTC), level, logger, requestId, message and any traceback."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "requestId": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return dumps(entry)
+
+
 def _install(logger: logging.Logger, formatter: logging.Formatter, *filters: logging.Filter) -> None:
-    """Give `logger` one stderr handler of ours, once per process."""
-    if any(getattr(h, "_app_handler", False) for h in logger.handlers):
-        return
+    """Give `logger` one stderr handler of ours per process; a later app only changes its format."""
+    for handler in logger.handlers:
+        if getattr(handler, "_app_handler", False):
+            handler.setFormatter(formatter)
+            return
     handler = logging.StreamHandler()
     handler.setFormatter(formatter)
     for log_filter in filters:
@@ -35,10 +62,19 @@ def _install(logger: logging.Logger, formatter: logging.Formatter, *filters: log
     logger.addHandler(handler)
 
 
+def formatter_for(log_format: str) -> logging.Formatter:
+    """The root handler's formatter for LOG_FORMAT (`text`, the default, or `json`)."""
+    if log_format == "json":
+        return JsonFormatter()
+    if log_format != "text":
+        raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
+    return logging.Formatter(FORMAT)
+
+
 def init_logging(app: Flask) -> None:
-    """Configure logging once per process (later apps only adjust levels) and time every request."""
+    """Configure logging once per process (later apps only adjust format and levels) and time every request."""
     root = logging.getLogger()
-    _install(root, logging.Formatter(FORMAT), RequestIdFilter())
+    _install(root, formatter_for(app.config.get("LOG_FORMAT", "text")), RequestIdFilter())
     root.setLevel(app.config["LOG_LEVEL"])
     # pymongo logs whole commands at DEBUG, documents (and so password hashes) included: never below INFO.
     logging.getLogger("pymongo").setLevel(max(logging.INFO, root.level))
@@ -53,6 +89,7 @@ def init_logging(app: Flask) -> None:
 
 
 def start_timer() -> None:
+    """Note when the request started, for durationMs."""
     g.started = time.perf_counter()
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -49,18 +53,55 @@ def call(port: int, method: str, path: str, body: Any = None, token: str | None 
 
 
 class ServersTestCase(unittest.TestCase):
-    """Starts processes and always stops them; skips without redis-server unless REQUIRE_REDIS is set."""
+    """Starts processes and always stops them.
+
+    Without redis-server (or, when `needs_mongo_standin`, without nx-27017) the test is skipped, unless
+    REQUIRE_REDIS (or REQUIRE_MONGO_STANDIN) is set, as in CI: then it fails, so a missing tool cannot hide.
+    """
+
+    needs_mongo_standin = False
 
     def setUp(self) -> None:
         if not REDIS:
-            if os.environ.get("REQUIRE_REDIS"):
-                self.fail("REQUIRE_REDIS is set but redis-server is not installed: apt-get install redis-server")
-            self.skipTest("needs redis-server (apt-get install redis-server); CI installs it")
+            self.require("REQUIRE_REDIS", "redis-server (apt-get install redis-server)")
+        if self.needs_mongo_standin and not (importlib.util.find_spec("nx_27017") and NX_27017.exists()):
+            self.require("REQUIRE_MONGO_STANDIN", "nx-27017 (pip install -r requirements-dev.txt)")
+
+    def require(self, variable: str, tool: str) -> None:
+        """Fail when the environment says the tool must be there, otherwise skip."""
+        if os.environ.get(variable):
+            self.fail(f"{variable} is set but {tool} is not installed")
+        self.skipTest(f"needs {tool}; CI installs it and sets {variable}=1")
+
+    def temp_dir(self) -> Path:
+        """A directory removed after the test (and after the processes that use it are stopped)."""
+        directory = tempfile.TemporaryDirectory(prefix="api-test-")
+        self.addCleanup(directory.cleanup)
+        return Path(directory.name)
 
     def start(self, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        """Run `command` in the background; its stderr is kept in a file shown if it never starts listening."""
+        log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the cleanup, after the process stops)
+        self.addCleanup(log.close)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        process.stderr_log = log  # type: ignore[attr-defined]
         self.addCleanup(self.stop, process)
         return process
+
+    def wait_until_listening(self, process: subprocess.Popen, port: int) -> None:
+        """Return once `process` accepts connections on `port`; fail with its stderr if it exits or never does."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.1)
+        log = process.stderr_log  # type: ignore[attr-defined]
+        log.seek(0)
+        stderr = log.read()[-4000:].decode(errors="replace")
+        self.fail(f"{process.args[0]} is not listening on {port} (exit {process.poll()}):\n{stderr}")
 
     @staticmethod
     def stop(process: subprocess.Popen) -> None:
@@ -74,8 +115,8 @@ class ServersTestCase(unittest.TestCase):
 
     def start_redis(self) -> str:
         port = free_port()
-        self.start([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        wait_for_port(port)
+        process = self.start([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        self.wait_until_listening(process, port)
         return f"redis://127.0.0.1:{port}/0"
 
     def start_mongo_standin(self, port: int, data_file: Path) -> subprocess.Popen:
@@ -93,7 +134,7 @@ class ServersTestCase(unittest.TestCase):
                 str(data_file.with_suffix(".log")),
             ]
         )
-        wait_for_port(port)
+        self.wait_until_listening(process, port)
         return process
 
     def production_env(self, mongodb_uri: str, redis_uri: str, **extra: str) -> dict[str, str]:
@@ -116,6 +157,8 @@ class ServersTestCase(unittest.TestCase):
     def start_app(self, env: dict[str, str]) -> int:
         """The app as `make serve` runs it: gunicorn with gunicorn.conf.py, production config."""
         port = free_port()
-        self.start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "server:app"], env={**env, "PORT": str(port)})
-        wait_for_port(port)
+        process = self.start(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "server:app"], env={**env, "PORT": str(port)}
+        )
+        self.wait_until_listening(process, port)
         return port

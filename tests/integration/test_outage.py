@@ -7,9 +7,7 @@ queries, datetimes written through `$set`).
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
 from tests.integration.servers import ServersTestCase, call, free_port
 
@@ -17,9 +15,11 @@ PASSWORD = "correct horse battery"
 
 
 class TestDatabaseOutage(ServersTestCase):
+    needs_mongo_standin = True
+
     def setUp(self) -> None:
         super().setUp()
-        self.data = Path(tempfile.mkdtemp()) / "outage.sqlite"
+        self.data = self.temp_dir() / "outage.sqlite"
         self.mongo_port = free_port()
         self.mongo = self.start_mongo_standin(self.mongo_port, self.data)
         env = self.production_env(f"mongodb://127.0.0.1:{self.mongo_port}/app", self.start_redis())
