@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run serve test lint fmt fuzz bench clean
+.PHONY: run serve worker test test-server lint fmt fuzz bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -28,6 +28,13 @@ serve: $(RUNTIME)  ## Serve production-style under gunicorn (needs the productio
 
 test: $(DEV) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term
+
+bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python bench/run.py
+
+test-server: $(DEV)  ## The in-process tests against a MongoDB server process (nx-27017, or MONGODB_URI if set)
+	$(BIN)/python scripts/test_server.py
 
 fuzz: $(DEV)  ## Fuzz the live API with schemathesis (FUZZ_SECONDS per run, default 60)
 	$(BIN)/python scripts/fuzz.py

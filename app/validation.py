@@ -13,12 +13,27 @@ from typing import Any
 from flask import request
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import BadRequest, UnsupportedMediaType
+
+# Whitespace as the spec's regular expressions (ECMAScript `\s`) see it. Python's str.strip() and `re`'s `\s`
+# also count \x1c-\x1f and \x85, so the server trims and checks with this one set, never with the defaults.
+WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+# "At least one character that is not WHITESPACE": the same set in the documented pattern, for every engine.
+NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in WHITESPACE) + "]"
 
 MAX_DEPTH = 32
 INT64 = (-(2**63), 2**63 - 1)
 FORMATS = FormatChecker()
+
+
+def trim(text: str) -> str:
+    """`text` without leading and trailing WHITESPACE: what a not-blank pattern in the spec calls blank."""
+    return text.strip(WHITESPACE)
 
 
 def is_json_mimetype(mimetype: str) -> bool:
@@ -39,11 +54,29 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def read_body() -> bytes:
+    """The raw body; 413 past the request's limit (MAX_CONTENT_LENGTH, or a route's own), whatever its framing.
+
+    Werkzeug checks a declared Content-Length, but a chunked body is cut at the limit and read as if it
+    ended there, so it is read here up to one byte past the limit instead.
+    """
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None or "wsgi.input_terminated" not in request.environ:
+        return request.get_data(cache=True)  # Werkzeug's own 413 for a declared length
+    stream, chunks, size = request.environ["wsgi.input"], [], 0
+    while size <= limit and (chunk := stream.read(limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    return b"".join(chunks)
+
+
 def parse_json_body() -> Any:
     """The request body as JSON; 415 for another media type, 400 for anything MongoDB could not store."""
     if not is_json_mimetype(request.mimetype):
         raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json)")
-    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    raw = read_body()
     try:
         text = raw.decode("utf-8")
         body = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)

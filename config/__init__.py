@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from config import mail, oidc, queue, storage
 from config.env import ConfigError, overlay
 
 __all__ = [
@@ -22,6 +23,9 @@ __all__ = [
     "TestConfig",
     "get_config",
 ]
+
+# Each optional capability keeps its settings (a mixin of defaults), `complete` and `check` in its own module.
+SECTIONS = (queue, mail, storage, oidc)
 
 MIN_SECRET_BYTES = 32
 # Values seen in tutorials and sample files; production refuses them whatever their length.
@@ -44,7 +48,7 @@ KNOWN_DEFAULT_SECRETS = frozenset(
 )
 
 
-class Config:
+class Config(queue.Settings, mail.Settings, storage.Settings, oidc.Settings):
     """Defaults shared by every environment. Every upper-case name can be set from the environment."""
 
     APP_NAME = "Flask MongoDB API"
@@ -113,7 +117,11 @@ class Config:
         defaults = {name: getattr(cls, name) for name in dir(cls) if name.isupper()}
         values = overlay(defaults, environ, sorted(n for n in defaults if n not in cls.FIXED))
         values = cls.complete(values)
+        for section in SECTIONS:
+            section.complete(values, environ)
         cls.check(values)
+        for section in SECTIONS:
+            section.check(values, production=not cls.ALLOW_EMBEDDED_DB)
         return values
 
     # Names a deployment must not flip from the environment.

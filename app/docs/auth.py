@@ -2,6 +2,7 @@
 
 from app.docs.common import body_errors, errors, json_body, json_content, ref
 from app.docs.users import USER_EXAMPLE
+from app.validation import NOT_BLANK
 
 EMAIL = {"type": "string", "format": "email", "maxLength": 254, "example": "ada@example.com"}
 PASSWORD = {
@@ -16,7 +17,7 @@ DISPLAY_NAME = {
     "type": "string",
     "minLength": 1,
     "maxLength": 100,
-    "pattern": "\\S",  # not blank
+    "pattern": NOT_BLANK,
     "example": "Ada Lovelace",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from jsonschema import Draft4Validator
+from openapi_spec_validator import validate as validate_openapi
 
 from tests.views import TCBase
 
@@ -40,6 +41,9 @@ class TestSpec(TCBase):
         scheme = self.spec["components"]["securitySchemes"]["bearerAuth"]
         self.assertEqual((scheme["type"], scheme["scheme"], scheme["bearerFormat"]), ("http", "bearer", "JWT"))
         self.assertIn("Problem", self.spec["components"]["schemas"])
+
+    def test_the_served_document_is_valid_openapi(self):
+        validate_openapi(self.spec)  # raises, naming the first offending part
 
     def test_every_route_and_method_is_documented(self):
         documented = {(path, method.upper()) for path, method, _ in self.operations()}

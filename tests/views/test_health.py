@@ -68,11 +68,13 @@ class TestReady(TCBase):
         self.assertEqual(response.get_json(), {"status": "ready"})
 
     def test_ready_pings_the_database(self):
-        with mock.patch("mongomock.database.Database.command", return_value={"ok": 1.0}) as command:
+        db = mock.Mock()
+        db.client.admin.command.return_value = {"ok": 1.0}
+        with mock.patch("app.views.health.get_db", return_value=db):
             response = self.request("GET", "/ready")
 
         self.assertEqual(response.status_code, 200)
-        command.assert_called_once_with("ping")
+        db.client.admin.command.assert_called_once_with("ping")
 
     def test_not_ready_is_503_with_retry_after_when_the_ping_times_out(self):
         with (
@@ -98,7 +100,7 @@ class TestReady(TCBase):
 
     def test_other_ping_failures_are_500_not_hidden_as_503(self):
         with (
-            mock.patch("mongomock.database.Database.command", side_effect=ValueError("bug")),
+            mock.patch("app.views.health.get_db", return_value=failing_db(ValueError("bug"))),
             self.assertLogs("app.errors", "ERROR"),
         ):
             response = self.request("GET", "/ready")
