@@ -26,6 +26,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from app.database import init_db
     from app.errors import register_error_handlers
     from app.hooks import register_hooks
+    from app.jobs import init_jobs
     from app.logs import init_logging
     from app.middleware import init_cors, init_hosts, init_proxies, init_throttling
     from app.passwords import init_passwords
@@ -33,6 +34,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
     init_logging(app)
     init_db(app)
+    init_jobs(app)
     init_auth(app)
     init_passwords(app)
     register_hooks(app)

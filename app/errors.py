@@ -83,6 +83,12 @@ class Conflict(ApiError):
     status = 409
 
 
+class Gone(ApiError):
+    """410: it existed once and cannot come back (an upload grant that expired unused)."""
+
+    status = 410
+
+
 class PreconditionFailed(ApiError):
     """412: `If-Match` names a version that is no longer current."""
 
@@ -93,6 +99,12 @@ class UnsupportedMediaType(ApiError):
     """415: the body is not JSON."""
 
     status = 415
+
+
+class UnprocessableContent(ApiError):
+    """422: well-formed, but what it points at fails the checks (an uploaded file that is not what was declared)."""
+
+    status = 422
 
 
 class TooManyRequests(ApiError):
@@ -130,7 +142,12 @@ def problem(
     response = Response(dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
     for key, value in (headers or {}).items():
         response.headers[key] = value
-    if "Retry-After" in response.headers:  # ours, not the rate limiter's window (see app.middleware)
+    return keep_retry_after(response)
+
+
+def keep_retry_after(response: Response) -> Response:
+    """Mark a Retry-After the app set itself, so the rate limiter's window does not replace it (app.middleware)."""
+    if "Retry-After" in response.headers:
         response.own_retry_after = response.headers["Retry-After"]  # type: ignore[attr-defined]
     return response
 

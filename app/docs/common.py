@@ -36,11 +36,13 @@ ERROR_DESCRIPTIONS = {
     404: "No such resource.",
     406: "The Accept header admits no JSON type.",
     409: "The change conflicts with existing data.",
+    410: "The resource existed but has expired.",
     412: "If-Match does not name the current version.",
     413: "The request body is larger than the configured limit.",
     415: "The request body is not JSON.",
+    422: "The request is well-formed but cannot be processed as it stands; `detail` says why.",
     429: "Too many requests (rate limit, or a locked login); see Retry-After.",
-    503: "The database is unavailable; see Retry-After.",
+    503: "A service the API needs (database, job queue, object store) is unavailable; see Retry-After.",
 }
 
 ERROR_EXAMPLES = {

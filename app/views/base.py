@@ -8,7 +8,7 @@ import flask_restful
 from flask import Blueprint, Response, url_for
 
 from app.auth import secure
-from app.errors import handle_error
+from app.errors import handle_error, keep_retry_after
 from app.json import dumps
 from app.models import utcnow
 
@@ -18,7 +18,7 @@ def output_json(data: Any, code: int, headers: dict[str, str] | None = None) -> 
     body = "" if code == 204 or data is None else dumps(data)
     response = Response(body, status=code, mimetype="application/json" if body else None)
     response.headers.extend(headers or {})
-    return response
+    return keep_retry_after(response)  # a view's own Retry-After (202, a running job) stays
 
 
 class Api(flask_restful.Api):
