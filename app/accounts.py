@@ -3,34 +3,48 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from mongoengine import NotUniqueError
 
 from app.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from app.lockout import ensure_not_locked, record_failure, record_success
-from app.models import User
+from app.models import AccountToken, User, utcnow
 from app.passwords import hash_password, needs_rehash, verify_password
+from app.validation import trim
 
 log = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "Invalid email or password"
+PASSWORDLESS_ACCOUNT = (
+    "This account has no password: it signs in with an identity provider, and it cannot be deleted or given a "
+    "password until the password-reset flow sets one"
+)
 
 
 def normalise_email(email: str) -> str:
     """The one spelling an address is stored and looked up under; 400 when it is not an address."""
     try:
         # ASCII local parts only: what the stored field (and most mail systems) accept, so never a 500 later
-        return validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False).normalized.lower()
+        return validate_email(trim(email), check_deliverability=False, allow_smtputf8=False).normalized.lower()
     except EmailNotValidError:
         raise BadRequest(
             "The email address is not valid", errors=[{"field": "email", "message": "must be a valid email address"}]
         ) from None
 
 
-def create_user(email: str, password: str, display_name: str, role: str = "user") -> User:
+def create_user(
+    email: str, password: str, display_name: str, role: str = "user", *, email_verified: bool = False
+) -> User:
     """Insert a new account; 409 when the email is taken."""
-    user = User(email=normalise_email(email), display_name=display_name.strip() or display_name, role=role)
+    user = User(
+        email=normalise_email(email),
+        display_name=trim(display_name) or display_name,
+        role=role,
+        email_verified=email_verified,
+    )
     user.password_hash = hash_password(password)
     try:
         user.save(force_insert=True)
@@ -46,7 +60,7 @@ def authenticate(email: str, password: str) -> User:
     try:
         email = normalise_email(email)
     except BadRequest:
-        email = email.strip().lower()  # still counted and timed like any other address
+        email = trim(email).lower()  # still counted and timed like any other address
     ensure_not_locked(email)
     user = User.objects(email=email).first()
     valid = verify_password(user.password_hash if user else None, password)
@@ -65,8 +79,48 @@ def confirm_password(user: User, password: str) -> None:
 
     Sensitive changes ask for the password again, so a stolen token must not become unlimited guessing.
     """
+    if not user.password_hash:
+        # Nothing to guess, so nothing counts toward the lock-out.
+        raise Forbidden(PASSWORDLESS_ACCOUNT)
     ensure_not_locked(user.email)
     if not verify_password(user.password_hash, password):
         record_failure(user.email)
         raise Forbidden("The password is not correct")
     record_success(user.email)
+
+
+UNVERIFIED_SIGN_IN = (
+    "Verify your e-mail address before signing in: follow the link in the message we sent you "
+    "(a new one is on its way unless one was sent in the last few minutes)"
+)
+UNVERIFIED_PUBLISH = (
+    "Verify your e-mail address to publish: follow the link in the message we sent you, or ask for a new one "
+    "with POST /api/v1/me/verification-email"
+)
+# At sign-in, an unverified account is sent a new link at most this often.
+VERIFICATION_RESEND_SECONDS = 300
+
+
+def ensure_may_sign_in(user: User) -> None:
+    """403 for an unverified account while REQUIRE_VERIFIED_EMAIL is on; it is sent a fresh link (throttled)."""
+    if user.email_verified or not current_app.config["REQUIRE_VERIFIED_EMAIL"]:
+        return
+    recent = utcnow() - timedelta(seconds=VERIFICATION_RESEND_SECONDS)
+    if AccountToken.objects(user=user, kind="verify_email", requested_at__gt=recent).only("id").first() is None:
+        from app.mail.outbox import send_verification
+
+        send_verification(str(user.id))
+    raise Forbidden(UNVERIFIED_SIGN_IN)
+
+
+def ensure_may_publish(user: User) -> None:
+    """403 for an account whose address is still unverified UNVERIFIED_GRACE_HOURS after it signed up.
+
+    A new account may publish at once; one that never proves its address loses that right after the grace
+    period, so an address typed by someone else cannot carry content for long.
+    """
+    if user.email_verified:
+        return
+    created = user.created_at if user.created_at.tzinfo else user.created_at.replace(tzinfo=UTC)
+    if utcnow() - created >= timedelta(hours=current_app.config["UNVERIFIED_GRACE_HOURS"]):
+        raise Forbidden(UNVERIFIED_PUBLISH)

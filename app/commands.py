@@ -8,6 +8,9 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from app.scaffold.cli import new_resource
+from app.storage.commands import purge_uploads
+
 log = logging.getLogger(__name__)
 
 
@@ -40,10 +43,6 @@ def create_admin(email: str, display_name: str) -> None:
     click.echo(f"Admin {user.email} created with id {user.id}.")
 
 
-DEMO_PASSWORD = "demo password 1"  # noqa: S105 (printed for trying the API locally; not a secret)
-DEMO_TOPICS = ("flask", "mongodb", "python", "rest", "security", "testing")
-
-
 @click.command("seed-demo")
 @with_appcontext
 @click.option("--posts", "post_count", default=12, show_default=True, type=click.IntRange(1, 1000))
@@ -51,30 +50,12 @@ def seed_demo(post_count: int) -> None:
     """Load demo accounts and posts for trying the API in Swagger UI (refused in production)."""
     from flask import current_app
 
-    from app.accounts import create_user
-    from app.errors import Conflict
-    from app.models import Post, User
+    from app.demo import DEMO_PASSWORD, seed
 
     if not current_app.config["ALLOW_DEMO_DATA"]:
         raise click.ClickException("seed-demo writes accounts with a published password; ALLOW_DEMO_DATA is off")
-    authors = []
-    for name in ("Ada", "Grace"):
-        email = f"{name.lower()}@demo.example"
-        try:
-            authors.append(create_user(email, DEMO_PASSWORD, f"{name} (demo)"))
-        except Conflict:
-            authors.append(User.objects.get(email=email))
-    for n in range(post_count):
-        author = authors[n % len(authors)]
-        topics = [DEMO_TOPICS[n % len(DEMO_TOPICS)], DEMO_TOPICS[(n + 1) % len(DEMO_TOPICS)]]
-        Post(
-            author=author,
-            title=f"Demo post {n + 1}: {topics[0]} and {topics[1]}",
-            body=f"A demo post about {topics[0]} and {topics[1]}, written by {author.display_name}.",
-            tags=topics,
-            status="draft" if n % 4 == 3 else "published",
-        ).save(force_insert=True)
-    click.echo(f"Demo data: {post_count} posts by {', '.join(a.email for a in authors)}.")
+    emails = seed(post_count)
+    click.echo(f"Demo data: {post_count} posts by {', '.join(emails)}.")
     click.echo(f"Log in as either with the password {DEMO_PASSWORD!r} (POST /api/v1/auth/login), then Authorize.")
 
 
@@ -83,3 +64,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_indexes)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(purge_uploads)
+    app.cli.add_command(new_resource)

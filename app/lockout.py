@@ -76,3 +76,8 @@ def record_failure(email: str) -> None:
 def record_success(email: str) -> None:
     """A successful login forgets earlier failures."""
     LoginGuard.objects(key=_key(email)).delete()
+
+
+def clear_lockout(email: str) -> None:
+    """A completed password reset ends the lock-out: whoever reads the mailbox owns the account."""
+    LoginGuard.objects(key=_key(email)).delete()

@@ -3,12 +3,17 @@
 Same responses for the same calls, and the same essential work: the argon2 check at login, HS256 tokens signed
 and verified with PyJWT, a session check and a user lookup per authenticated call, an ETag on items, and what
 any production service does per request: a request id, the security headers, one JSON access-log line.
+It throttles as a hand-written service would for the template's policy: a fixed window per key (the address
+for reads, the user behind a valid token for writes, plus every write against one shared per-user budget),
+counted in process memory or, with BENCH_REDIS set, in that Redis: every limit of a request in ONE pipelined
+round trip (INCR + EXPIRE NX per key), and the X-RateLimit-* headers from the replies.
 What it leaves out is the template's layers (flask-restful, decorators, schema validation, MongoEngine,
 mongo_to_dict, Flask-Limiter): their cost is what the benchmark measures.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -24,9 +29,10 @@ from argon2.exceptions import VerificationError
 from flask import Flask, Response, g, request
 
 from bench import instrument
-from bench.data import CREATED_TAG, documents
+from bench.data import CREATED_TAG, UNLIMITED_PER_MINUTE, documents
 
 instrument.patch_driver()
+instrument.patch_redis()
 SECRET = os.environ["JWT_SECRET_KEY"]
 hasher = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)  # the app's production parameters
 db = mongomock.MongoClient(tz_aware=True).app
@@ -52,17 +58,77 @@ HEADERS = {
 }
 
 
+WINDOW = 60  # seconds: the app's limits are "N per minute"
+LIMIT = UNLIMITED_PER_MINUTE  # the app's bench limits, each of them: high enough never to trigger
+redis_store = None
+if os.environ.get("BENCH_REDIS"):
+    import redis
+
+    redis_store = redis.Redis.from_url(os.environ["BENCH_REDIS"])
+counters: dict[str, int] = {}  # the in-memory store: window key -> hits
+
+
+def token_subject() -> str | None:
+    """The user behind a well-signed bearer token (verified once per request, kept for the view)."""
+    if "claims" not in g:
+        header = request.headers.get("Authorization", "")
+        g.claims = None
+        if header.startswith("Bearer "):
+            with contextlib.suppress(jwt.PyJWTError):
+                g.claims = jwt.decode(header[7:], SECRET, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+    return g.claims["sub"] if g.claims else None
+
+
+def throttle() -> Response | None:
+    """The template's policy by hand: per route and client, plus the shared write budget per client."""
+    address = "ip:" + (request.remote_addr or "unknown")
+    if request.method == "GET":
+        keys = [f"{address}/{request.endpoint}"]
+    else:
+        subject = None if request.endpoint == "login" else token_subject()  # login counts per address
+        client = f"user:{subject}" if subject else address
+        keys = [f"{client}/{request.endpoint}", f"{client}/writes"]
+    window = int(time.time()) // WINDOW
+    keys = [f"rl/{key}/{window}" for key in keys]
+    if redis_store is not None:
+        pipe = redis_store.pipeline(transaction=False)
+        for key in keys:
+            pipe.incr(key)
+            pipe.expire(key, WINDOW, nx=True)
+        hits = pipe.execute()[::2]
+    else:
+        hits = []
+        for key in keys:
+            counters[key] = counters.get(key, 0) + 1
+            hits.append(counters[key])
+        if len(counters) > 10_000:  # old windows go
+            for key in [k for k in counters if not k.endswith(f"/{window}")]:
+                del counters[key]
+    g.rate_headers = {
+        "X-RateLimit-Limit": str(LIMIT),
+        "X-RateLimit-Remaining": str(max(LIMIT - max(hits), 0)),
+        "X-RateLimit-Reset": str((window + 1) * WINDOW),
+    }
+    if max(hits) > LIMIT:
+        response = problem(429, "Too many requests")
+        response.headers["Retry-After"] = str((window + 1) * WINDOW - int(time.time()))
+        return response
+    return None
+
+
 @flask_app.before_request
-def start() -> None:
+def start() -> Response | None:
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if REQUEST_ID.match(incoming) else str(uuid.uuid4())
+    return throttle()
 
 
 @flask_app.after_request
 def finish(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.update(g.get("rate_headers", {}))
     response.headers["X-Request-ID"] = g.request_id
     line = {"requestId": g.request_id, "method": request.method, "path": request.path}
     line.update(status=response.status_code, durationMs=round((time.perf_counter() - g.started) * 1000, 2))
@@ -98,12 +164,9 @@ def problem(status: int, detail: str) -> Response:
 
 
 def current_user() -> dict | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    try:
-        claims = jwt.decode(header[7:], SECRET, algorithms=["HS256"], options={"require": ["exp", "sub"]})
-    except jwt.PyJWTError:
+    token_subject()
+    claims = g.claims
+    if claims is None:
         return None
     if claims.get("type") != "access" or not db.sessions.find_one({"_id": claims.get("sid"), "revoked": False}):
         return None

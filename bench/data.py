@@ -16,6 +16,7 @@ AUTHORS = 10
 POSTS = 1000
 READER_EMAIL = "reader@bench.example"
 PASSWORD = "bench password 1"
+UNLIMITED_PER_MINUTE = 1_000_000  # every rate limit in the bench: counted, never reached
 CREATED_TAG = "bench-created"  # posts written during a run; removed between rounds
 WORDS = [
     "flask",
@@ -63,7 +64,7 @@ def text(rng: random.Random, length: int) -> str:
     return " ".join(words)[:length].strip().capitalize()
 
 
-def documents(hasher: PasswordHasher) -> dict[str, list[dict[str, Any]]]:
+def documents(hasher: PasswordHasher, count: int = POSTS) -> dict[str, list[dict[str, Any]]]:
     """Raw `users` and `posts` documents (UUIDs as strings, UTC datetimes), as the app's models store them."""
     rng = random.Random(20261124)
     start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -82,7 +83,7 @@ def documents(hasher: PasswordHasher) -> dict[str, list[dict[str, Any]]]:
         for n in range(AUTHORS + 1)
     ]
     posts = []
-    for n in range(POSTS):
+    for n in range(count):
         stamp = start + timedelta(minutes=n)
         posts.append(
             {

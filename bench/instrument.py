@@ -1,7 +1,10 @@
 """In-process timing shared by both servers: wall time per request, and how much of it the database driver took.
 
 The embedded stand-in (mongomock) does its work inside the driver calls, so "outside the driver" is what
-the layers above it cost. Stats are read and reset over two bench-only URLs handled before the app sees them.
+the layers above it cost. Redis calls (the rate-limit store, when it is a real server) are counted apart: their
+round trips (one per `send_packed_command`: a pipeline or a script is one) and their time, which is part of
+"outside the driver" (it is the throttling's cost). Stats are read and reset over two bench-only URLs handled
+before the app sees them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 _local = threading.local()
-_stats = {"requests": 0, "total": 0.0, "driver": 0.0}
+ZERO = {"requests": 0, "total": 0.0, "driver": 0.0, "redis": 0.0, "redisTrips": 0}
+_stats = dict(ZERO)
 _lock = threading.Lock()
 
 DRIVER_METHODS = (
@@ -58,6 +62,37 @@ def patch_driver() -> None:
     Cursor.__next__ = _timed(Cursor.__next__)
 
 
+def _timed_redis(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _local.redis = getattr(_local, "redis", 0.0) + time.perf_counter() - started
+
+    return wrapper
+
+
+def _counted(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _local.trips = getattr(_local, "trips", 0) + 1
+        return method(*args, **kwargs)
+
+    return wrapper
+
+
+def patch_redis() -> None:
+    """Count round trips to a real Redis and time its calls (single commands, scripts and pipelines)."""
+    import redis.client
+    import redis.connection
+
+    redis.connection.Connection.send_packed_command = _counted(redis.connection.Connection.send_packed_command)
+    redis.client.Redis.execute_command = _timed_redis(redis.client.Redis.execute_command)
+    redis.client.Pipeline.execute = _timed_redis(redis.client.Pipeline.execute)
+
+
 def wrap(wsgi_app: Callable, cleanup: Callable[[], None]) -> Callable:
     """The WSGI app, timed; `/__bench__/stats` reports and `/__bench__/reset` clears (and runs `cleanup`)."""
 
@@ -67,11 +102,12 @@ def wrap(wsgi_app: Callable, cleanup: Callable[[], None]) -> Callable:
             with _lock:
                 body = json.dumps(_stats).encode()
                 if path.endswith("reset"):
-                    _stats.update(requests=0, total=0.0, driver=0.0)
+                    _stats.update(ZERO)
                     cleanup()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        _local.driver = 0.0
+        _local.driver = _local.redis = 0.0
+        _local.trips = 0
         started = time.perf_counter()
         result = wsgi_app(environ, start_response)
         body = b"".join(result)  # the response is produced, not just promised
@@ -82,6 +118,8 @@ def wrap(wsgi_app: Callable, cleanup: Callable[[], None]) -> Callable:
             _stats["requests"] += 1
             _stats["total"] += elapsed
             _stats["driver"] += _local.driver
+            _stats["redis"] += _local.redis
+            _stats["redisTrips"] += _local.trips
         return [body]
 
     return app

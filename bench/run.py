@@ -1,8 +1,12 @@
-"""`make bench`: the app against the hand-written baseline, under wrk, round by round.
+"""`make bench`: the app against the hand-written baseline and Eve, under wrk, round by round, in two configurations.
 
 Each server runs under gunicorn (one sync worker, gunicorn.conf.py) pinned to core 0; wrk runs pinned to core 1.
-Rounds alternate which server goes first. Per call it prints median requests/s, p50 and p99 latency, the
-app/baseline throughput ratio, and the in-process time per request spent outside the database driver.
+Both configurations run: rate-limit counters in process memory, and in a real redis-server (what production
+runs), where Redis commands and round trips per request are counted too. Rounds alternate which server goes
+first. Per call it prints median requests/s, p50 and p99 latency, the app/baseline and app/Eve throughput
+ratios, and the in-process time per request spent outside the database driver. Then the scale run
+(bench/scale.py; BENCH_SCALE=0 skips it) and the suite's time (BENCH_SUITE=0 skips it); everything goes to
+bench/results/latest.json as well.
 """
 
 from __future__ import annotations
@@ -30,8 +34,12 @@ from bench.data import CREATED_TAG, PASSWORD, READER_EMAIL, post_id  # noqa: E40
 from scripts.ports import free_port  # noqa: E402
 
 log = logging.getLogger("bench")
-SERVERS = {"app": "bench.app_server:app", "baseline": "bench.baseline:app"}
+SERVERS = {"app": "bench.app_server:app", "baseline": "bench.baseline:app", "eve": "bench.eve_server:app"}
 CALLS = ("list", "item", "create", "me", "login")
+EVE_CALLS = ("list", "item", "create")  # Eve serves posts only; its create is anonymous
+STORES = ("memory", "redis")
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
@@ -42,6 +50,48 @@ def http(port: int, method: str, path: str, body: dict | None = None) -> dict:
     )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read() or b"{}")
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min), as `uptime` shows them: the machine may be shared."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def start_redis() -> tuple[subprocess.Popen, int]:
+    """A redis-server of our own on a free port, no persistence; stopped by its PID."""
+    port = free_port()
+    command = [
+        "taskset",
+        "-c",
+        "1",
+        REDIS,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            redis_info(port)
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("redis-server did not start")
+
+
+def redis_info(port: int) -> dict[str, int]:
+    """`INFO commandstats` as command -> calls (scripts' inner commands included, as Redis counts them)."""
+    import redis
+
+    stats = redis.Redis(port=port).info("commandstats")
+    return {name.removeprefix("cmdstat_"): value["calls"] for name, value in stats.items()}
 
 
 def start_server(name: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
@@ -127,17 +177,163 @@ def measure_hash() -> tuple[str, float]:
     return params, elapsed * 1000
 
 
+def run_store(store: str, args: argparse.Namespace, env: dict[str, str], scratch: Path) -> dict:
+    """Every call against every server, round by round, with the rate-limit store `store`."""
+    redis_process, redis_port = start_redis() if store == "redis" else (None, 0)
+    if redis_process is not None:
+        uri = f"redis://127.0.0.1:{redis_port}/0"
+        env = {**env, "RATELIMIT_STORAGE_URI": uri, "BENCH_REDIS": uri}
+    processes: dict[str, subprocess.Popen] = {}
+    ports: dict[str, int] = {}
+    results: dict[str, dict[str, list[dict[str, float]]]] = {c: {n: [] for n in SERVERS} for c in CALLS}
+    try:
+        for name in SERVERS:
+            processes[name], ports[name] = start_server(name, env)
+        login = {"email": READER_EMAIL, "password": PASSWORD}
+        tokens = {
+            name: http(ports[name], "POST", "/api/v1/auth/login", login)["accessToken"] for name in ("app", "baseline")
+        }
+        created = {"title": "A benchmark post title of forty chars..", "body": "b" * 500, "tags": [CREATED_TAG]}
+        calls = {
+            "list": ("GET", "/api/v1/posts?perPage=20", None, False),
+            "item": ("GET", f"/api/v1/posts/{post_id(500)}", None, False),
+            "create": ("POST", "/api/v1/posts", {**created, "status": "published"}, True),
+            "me": ("GET", "/api/v1/me", None, True),
+            "login": ("POST", "/api/v1/auth/login", login, False),
+        }
+        for round_number in range(args.rounds):
+            names = list(SERVERS) if round_number % 2 == 0 else list(reversed(SERVERS))
+            for call in CALLS:
+                method, path, body, authed = calls[call]
+                script = wrk_script(method, body, scratch)
+                for name in names:
+                    if name == "eve" and call not in EVE_CALLS:
+                        continue
+                    port = ports[name]
+                    http(port, "POST", "/__bench__/reset")
+                    token = tokens.get(name) if authed else None
+                    before = redis_info(redis_port) if redis_process else {}
+                    figures = run_wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections, script, token)
+                    stats = http(port, "GET", "/__bench__/stats")
+                    requests = max(stats["requests"], 1)
+                    figures["outside_ms"] = (stats["total"] - stats["driver"]) / requests * 1000
+                    figures["driver_ms"] = stats["driver"] / requests * 1000
+                    figures["redis_ms"] = stats["redis"] / requests * 1000
+                    figures["redis_trips"] = stats["redisTrips"] / requests
+                    if redis_process:
+                        after = redis_info(redis_port)
+                        commands = {k: v - before.get(k, 0) for k, v in after.items() if k != "info"}
+                        figures["redis_commands"] = sum(commands.values()) / requests
+                        figures["redis_breakdown"] = {k: round(v / requests, 2) for k, v in commands.items() if v}
+                    results[call][name].append(figures)
+                    log.info("%s round %d %-6s %-8s %8.1f req/s", store, round_number + 1, call, name, figures["rps"])
+        rss = {name: worker_rss_mib(process) for name, process in processes.items()}
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(timeout=30)
+        if redis_process is not None:
+            redis_process.terminate()
+            redis_process.wait(timeout=30)
+    return {"results": results, "rss": rss}
+
+
+def summarise(store: str, results: dict) -> list[dict]:
+    """Medians of the rounds per call, printed as a table and returned as latest.json's `calls` rows."""
+
+    def median(call: str, name: str, key: str) -> float | None:
+        values = [r[key] for r in results[call][name] if key in r]
+        return statistics.median(values) if values else None
+
+    print()
+    print(f"rate-limit store: {store}" + (" (a real redis-server)" if store == "redis" else " (process memory)"))
+    header = (
+        f"{'call':<7}{'app req/s':>10}{'base req/s':>11}{'ratio':>7}{'eve req/s':>10}{'app/eve':>8}"
+        f"{'app p50':>9}{'app p99':>9}{'base p50':>9}{'app out':>9}{'base out':>9}{'ratio':>7}{'eve out':>9}"
+    )
+    if store == "redis":
+        header += f"{'redis cmd/trips app':>21}{'base':>10}{'eve':>10}"
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for call in CALLS:
+        app_rps, base_rps, eve_rps = (median(call, n, "rps") for n in ("app", "baseline", "eve"))
+        app_out, base_out, eve_out = (median(call, n, "outside_ms") for n in ("app", "baseline", "eve"))
+        line = (
+            f"{call:<7}{app_rps:>10.1f}{base_rps:>11.1f}{app_rps / base_rps:>7.2f}"
+            + (f"{eve_rps:>10.1f}{app_rps / eve_rps:>8.2f}" if eve_rps else f"{'-':>10}{'-':>8}")
+            + f"{median(call, 'app', 'p50'):>8.2f}m{median(call, 'app', 'p99'):>8.2f}m"
+            f"{median(call, 'baseline', 'p50'):>8.2f}m{app_out:>8.3f}m{base_out:>8.3f}m{app_out / base_out:>7.2f}"
+            + (f"{eve_out:>8.3f}m" if eve_out else f"{'-':>9}")
+        )
+        row = {
+            "call": call,
+            "store": store,
+            "appRps": round(app_rps, 1),
+            "baselineRps": round(base_rps, 1),
+            "ratio": round(app_rps / base_rps, 3),
+            "appOutsideMs": round(app_out, 4),
+            "baselineOutsideMs": round(base_out, 4),
+            "outsideRatio": round(app_out / base_out, 3),
+            "appP50Ms": round(median(call, "app", "p50"), 3),
+            "appP99Ms": round(median(call, "app", "p99"), 3),
+            "baselineP50Ms": round(median(call, "baseline", "p50"), 3),
+            "baselineP99Ms": round(median(call, "baseline", "p99"), 3),
+            "eveRps": round(eve_rps, 1) if eve_rps else None,
+            "appEveRatio": round(app_rps / eve_rps, 3) if eve_rps else None,
+            "eveOutsideMs": round(eve_out, 4) if eve_out else None,
+        }
+        if store == "redis":
+            figures = {}
+            for name in ("app", "baseline", "eve"):
+                commands, trips = median(call, name, "redis_commands"), median(call, name, "redis_trips")
+                figures[name] = (commands, trips)
+                row[f"{'baseline' if name == 'baseline' else name}RedisCommands"] = commands and round(commands, 2)
+                row[f"{'baseline' if name == 'baseline' else name}RedisTrips"] = trips and round(trips, 2)
+                row[f"{name}RedisMs"] = round(median(call, name, "redis_ms"), 4) if commands else None
+            row["appRedisCommandsByName"] = results[call]["app"][-1].get("redis_breakdown")
+            line += "".join(
+                f"{f'{c:.1f}/{t:.1f}':>{21 if name == 'app' else 10}}"
+                if c is not None
+                else f"{'-':>{21 if name == 'app' else 10}}"
+                for name, (c, t) in figures.items()
+            )
+        print(line)
+        rows.append(row)
+    print("(req/s and latency from wrk, medians of rounds; 'out' = ms per request outside the database driver;")
+    print(" Eve serves posts only, and its create is anonymous while the app's and the baseline's carry a token)")
+    return rows
+
+
+def machine() -> dict[str, str]:
+    import platform
+
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip()
+    return {
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "wrk": wrk_version,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "3")))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
     parser.add_argument("--connections", type=int, default=2)
-    parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
+    parser.add_argument("--stores", default=os.environ.get("BENCH_STORES", ",".join(STORES)))
+    parser.add_argument("--skip-suite", action="store_true", default=os.environ.get("BENCH_SUITE") == "0")
+    parser.add_argument("--skip-scale", action="store_true", default=os.environ.get("BENCH_SCALE") == "0")
+    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for tool in ("wrk", "taskset", "pgrep"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is required (apt-get install wrk util-linux procps)")
+    stores = [s for s in args.stores.split(",") if s]
+    if "redis" in stores and not Path(REDIS).exists():
+        raise SystemExit("redis-server is required (apt-get install redis-server)")
 
     env = {
         **os.environ,
@@ -150,78 +346,47 @@ def main() -> int:
         "GUNICORN_MAX_REQUESTS": "0",
         "PYTHONPATH": str(ROOT),
     }
-    processes: dict[str, subprocess.Popen] = {}
-    ports: dict[str, int] = {}
-    try:
-        for name in SERVERS:
-            processes[name], ports[name] = start_server(name, env)
-        tokens = {
-            name: http(port, "POST", "/api/v1/auth/login", {"email": READER_EMAIL, "password": PASSWORD})["accessToken"]
-            for name, port in ports.items()
-        }
-        scratch = Path(tempfile.mkdtemp())
-        calls = {
-            "list": ("GET", "/api/v1/posts?perPage=20", None, False),
-            "item": ("GET", f"/api/v1/posts/{post_id(500)}", None, False),
-            "create": (
-                "POST",
-                "/api/v1/posts",
-                {"title": "A benchmark post title of forty chars..", "body": "b" * 500, "tags": [CREATED_TAG]},
-                True,
-            ),
-            "me": ("GET", "/api/v1/me", None, True),
-            "login": ("POST", "/api/v1/auth/login", {"email": READER_EMAIL, "password": PASSWORD}, False),
-        }
-        results: dict[str, dict[str, list[dict[str, float]]]] = {c: {n: [] for n in SERVERS} for c in CALLS}
-        for round_number in range(args.rounds):
-            order = list(SERVERS) if round_number % 2 == 0 else list(reversed(SERVERS))
-            for call in CALLS:
-                method, path, body, authed = calls[call]
-                script = wrk_script(method, body, scratch)
-                for name in order:
-                    port = ports[name]
-                    http(port, "POST", "/__bench__/reset")
-                    token = tokens[name] if authed else None
-                    figures = run_wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections, script, token)
-                    stats = http(port, "GET", "/__bench__/stats")
-                    figures["outside_ms"] = (stats["total"] - stats["driver"]) / max(stats["requests"], 1) * 1000
-                    figures["driver_ms"] = stats["driver"] / max(stats["requests"], 1) * 1000
-                    results[call][name].append(figures)
-                    log.info("round %d %-6s %-8s %8.1f req/s", round_number + 1, call, name, figures["rps"])
-        rss = worker_rss_mib(processes["app"])
-        baseline_rss = worker_rss_mib(processes["baseline"])
-    finally:
-        for process in processes.values():
-            process.terminate()
-            process.wait(timeout=30)
-
-    def median(call: str, name: str, key: str) -> float:
-        return statistics.median(r[key] for r in results[call][name])
-
-    print()
-    header = (
-        f"{'call':<7}{'app req/s':>10}{'base req/s':>11}{'ratio':>7}{'app p50':>9}{'app p99':>9}"
-        f"{'base p50':>9}{'base p99':>9}{'app out':>9}{'base out':>9}{'ratio':>7}"
-    )
-    print(header)
-    print("-" * len(header))
-    for call in CALLS:
-        app_rps, base_rps = median(call, "app", "rps"), median(call, "baseline", "rps")
-        app_out, base_out = median(call, "app", "outside_ms"), median(call, "baseline", "outside_ms")
-        print(
-            f"{call:<7}{app_rps:>10.1f}{base_rps:>11.1f}{app_rps / base_rps:>7.2f}"
-            f"{median(call, 'app', 'p50'):>8.2f}m{median(call, 'app', 'p99'):>8.2f}m"
-            f"{median(call, 'baseline', 'p50'):>8.2f}m{median(call, 'baseline', 'p99'):>8.2f}m"
-            f"{app_out:>8.3f}m{base_out:>8.3f}m{app_out / base_out:>7.2f}"
-        )
-    print("(req/s and latency from wrk, medians of rounds; 'out' = ms per request outside the database driver)")
+    for name in ("RATELIMIT_STORAGE_URI", "BENCH_REDIS", "REDIS_URL", "MONGODB_URI"):
+        env.pop(name, None)
+    report: dict = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+        "loadBefore": load(),
+        "rounds": args.rounds,
+        "seconds": args.seconds,
+        "calls": [],
+        "rss": {},
+    }
+    log.info("load average before: %s", report["loadBefore"])
+    scratch = Path(tempfile.mkdtemp())
+    tables = {}
+    for store in stores:
+        measured = run_store(store, args, env, scratch)
+        tables[store] = measured["results"]
+        report["rss"][store] = {name: round(value, 1) for name, value in measured["rss"].items()}
+    report["loadAfterTiming"] = load()
+    for store in stores:
+        report["calls"].extend(summarise(store, tables[store]))
     print()
     params, hash_ms = measure_hash()
-    print(f"create_app():            {measure_create_app():.0f} ms")
-    print(f"worker RSS after run:    app {rss:.0f} MiB, baseline {baseline_rss:.0f} MiB")
+    report["createAppMs"] = round(measure_create_app(), 1)
+    report["hash"] = {"params": params, "ms": round(hash_ms, 1)}
+    print(f"load average:            before {report['loadBefore']}, after timing {report['loadAfterTiming']}")
+    print(f"create_app():            {report['createAppMs']:.0f} ms")
+    for store, rss in report["rss"].items():
+        print(f"worker RSS after run:    {store}: " + ", ".join(f"{n} {v:.0f} MiB" for n, v in rss.items()))
     print(f"password hashing:        {params}; one hash {hash_ms:.0f} ms")
+    if not args.skip_scale:
+        from bench import scale
+
+        report["scale"] = scale.run_all(print_table=True)
     if not args.skip_suite:
-        print(f"test suite:              {measure_suite():.1f} s")
+        report["suiteSeconds"] = round(measure_suite(), 1)
+        print(f"test suite:              {report['suiteSeconds']:.1f} s")
+    report["loadAfter"] = load()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"results written to {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
     return 0
 
 

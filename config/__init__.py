@@ -102,6 +102,8 @@ class Config(queue.Settings, mail.Settings, storage.Settings, oidc.Settings):
     DOCS_ENABLED = True
     # `flask seed-demo` creates accounts with a published password; never where real users are.
     ALLOW_DEMO_DATA = True
+    # `make run` on the embedded database loads the demo data at start (development only; see app/demo.py).
+    DEMO_DATA_ON_START = False
     # Send Strict-Transport-Security on plain-HTTP responses too (TLS ends at the proxy in production).
     HSTS_ALWAYS = False
 
@@ -151,6 +153,7 @@ class DevConfig(Config):
     DEBUG = True
     LOG_LEVEL = "DEBUG"
     LOAD_DOTENV = True
+    DEMO_DATA_ON_START = True
 
     @classmethod
     def complete(cls, values: dict[str, Any]) -> dict[str, Any]:
@@ -179,6 +182,9 @@ class TestConfig(DevConfig):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
+    # Tests run queued jobs themselves, with workers they start, and load the data they need.
+    JOBS_EMBEDDED_WORKER = False
+    DEMO_DATA_ON_START = False
 
 
 class ProductionConfig(Config):

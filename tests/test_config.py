@@ -16,6 +16,8 @@ PRODUCTION_ENV = {
     "JWT_SECRET_KEY": STRONG[::-1],
     "MONGODB_URI": "mongodb://db.internal:27017/app",
     "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/0",
+    "REDIS_URL": "redis://cache.internal:6379/1",
+    "S3_BUCKET": "uploads",
 }
 
 

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from app.commands import DEMO_PASSWORD
+import os
+import signal
+import subprocess
+import sys
+import unittest
+from unittest import mock
+
+from app.demo import DEMO_PASSWORD, load_on_start
 from app.models import Post, User
+from config import ProductionConfig
+from tests.integration.servers import ROOT, call, free_port, wait_for_port
 from tests.views import TCBase
 
 
@@ -47,3 +56,78 @@ class TestSeedDemoRefused(TCBase):
         self.assertIn("ALLOW_DEMO_DATA", result.output)
         with self.app.app_context():
             self.assertEqual(User.objects.count(), 0)
+
+
+class StartDemoConfig(TCBase.config):
+    DEMO_DATA_ON_START = True
+
+
+class TestLoadOnStart(TCBase):
+    config = StartDemoConfig
+
+    def test_the_embedded_database_gets_demo_data_and_the_log_says_how_to_sign_in(self):
+        with self.assertLogs("app.demo", "WARNING") as logs:
+            self.assertTrue(load_on_start(self.app))
+
+        self.assertIn("ada@demo.example or grace@demo.example", logs.output[0])
+        self.assertIn(repr(DEMO_PASSWORD), logs.output[0])
+        self.assertEqual(self.request("GET", "posts").get_json()["total"], 9)
+        self.login("grace@demo.example", DEMO_PASSWORD)
+
+    def test_a_real_mongodb_is_left_alone(self):
+        self.app.extensions["mongodb"]["embedded"] = False
+        with self.assertLogs("app.demo", "INFO") as logs:
+            self.assertFalse(load_on_start(self.app))
+        self.assertIn("seed-demo", logs.output[0])
+        self.assertEqual(self.request("GET", "posts").get_json()["total"], 0)
+
+    def test_off_by_setting_not_in_tests_and_never_where_demo_data_is_refused(self):
+        for settings in ({"DEMO_DATA_ON_START": False}, {"ALLOW_DEMO_DATA": False}):
+            with self.subTest(settings=settings):
+                self.app.config.update({"DEMO_DATA_ON_START": True, "ALLOW_DEMO_DATA": True, **settings})
+                self.assertFalse(load_on_start(self.app))
+        self.assertFalse(TCBase.config.DEMO_DATA_ON_START)
+        self.assertFalse(ProductionConfig.ALLOW_DEMO_DATA)
+        self.assertEqual(self.request("GET", "posts").get_json()["total"], 0)
+
+    def test_the_reloaders_watcher_process_loads_nothing(self):
+        self.app.debug = True
+        with mock.patch.dict(os.environ, {"WERKZEUG_RUN_MAIN": ""}):
+            self.assertFalse(load_on_start(self.app))
+        self.assertEqual(self.request("GET", "posts").get_json()["total"], 0)
+
+
+class TestMakeRun(unittest.TestCase):
+    def test_the_dev_server_starts_with_demo_posts_and_a_working_demo_login(self):
+        """`make run` as a user runs it: server.py in development config, reloader and all."""
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_URI", "REDIS_URL", "APP_CONFIG"))}
+        server = subprocess.Popen(
+            [sys.executable, "server.py"],
+            cwd=ROOT,
+            env={**env, "APP_CONFIG": "dev", "PORT": str(port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # the reloader's child is in the same group: stopped together
+        )
+        self.addCleanup(stop_group, server)
+        wait_for_port(port)
+
+        posts = call(port, "GET", "/api/v1/posts?perPage=1")
+        login = call(port, "POST", "/api/v1/auth/login", {"email": "ada@demo.example", "password": DEMO_PASSWORD})
+
+        self.assertEqual(posts.status, 200)
+        self.assertEqual(posts.json()["total"], 9)
+        self.assertEqual(login.status, 200)
+        me = call(port, "GET", "/api/v1/me", token=login.json()["accessToken"])
+        self.assertEqual(me.json()["email"], "ada@demo.example")
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    process.stderr.close()

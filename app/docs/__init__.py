@@ -8,10 +8,10 @@ from typing import Any
 from flasgger import Swagger
 from flask import Flask
 
-from app.docs import auth, health, me, posts, sample, users
+from app.docs import auth, health, identities, me, oidc, post_exports, post_imports, posts, sample, uploads, users
 from app.docs.common import PROBLEM_SCHEMA
 
-NOUNS = (sample, auth, me, users, posts, health)
+NOUNS = (sample, auth, oidc, me, identities, users, posts, post_imports, post_exports, uploads, health)
 
 SPEC_ROUTE = "/openapi.json"
 DOCS_ROUTE = "/apidocs/"

@@ -14,8 +14,8 @@ from app.docs.common import (
     ref,
     uuid_path_parameter,
 )
-
-NOT_BLANK = "\\S"  # at least one non-space character
+from app.docs.uploads import ATTACHMENT_IDS
+from app.validation import NOT_BLANK
 
 TAGS = {
     "type": "array",
@@ -40,13 +40,14 @@ POST_EXAMPLE = {
     "tags": ["flask", "mongodb"],
     "status": "published",
     "version": 1,
+    "attachments": [],
     "createdAt": "2026-01-31T12:00:00.000Z",
     "updatedAt": "2026-01-31T12:00:00.000Z",
 }
 
 POST = {
     "type": "object",
-    "required": ["id", "author", "title", "body", "tags", "status", "version", "createdAt", "updatedAt"],
+    "required": ["id", "author", "title", "body", "tags", "status", "version", "attachments", "createdAt", "updatedAt"],
     "properties": {
         "id": UUID,
         "author": {**UUID, "description": "The author's user id."},
@@ -55,6 +56,7 @@ POST = {
         "tags": TAGS,
         "status": STATUS,
         "version": {"type": "integer", "minimum": 1, "readOnly": True, "description": "Grows by one per change."},
+        "attachments": {"type": "array", "maxItems": 10, "items": ref("Attachment")},
         "createdAt": TIMESTAMP,
         "updatedAt": TIMESTAMP,
     },
@@ -65,7 +67,7 @@ POST_CREATE = {
     "description": "A new post; the author is the caller. `status` defaults to draft.",
     "required": ["title", "body"],
     "additionalProperties": False,
-    "properties": {"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS},
+    "properties": {"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS, "attachments": ATTACHMENT_IDS},
 }
 
 POST_UPDATE = {
@@ -73,7 +75,7 @@ POST_UPDATE = {
     "description": "A partial update: only the fields sent change.",
     "additionalProperties": False,
     "minProperties": 1,
-    "properties": {"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS},
+    "properties": {"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS, "attachments": ATTACHMENT_IDS},
 }
 
 SCHEMAS = {"Post": POST, "PostPage": page_of("Post"), "PostCreate": POST_CREATE, "PostUpdate": POST_UPDATE}
@@ -81,7 +83,12 @@ SCHEMAS = {"Post": POST, "PostPage": page_of("Post"), "PostCreate": POST_CREATE,
 POST_ID = uuid_path_parameter("postId", "The post's id.")
 
 ETAG_HEADER = {"ETag": {"description": 'The strong ETag of this version, e.g. `"v3"`.', "schema": {"type": "string"}}}
-CACHE_CONTROL = {"Cache-Control": {"description": "`private, no-cache`: revalidate with If-None-Match."}}
+CACHE_CONTROL = {
+    "Cache-Control": {
+        "description": "`private, no-cache`: revalidate with If-None-Match.",
+        "schema": {"type": "string", "example": "private, no-cache"},
+    }
+}
 IF_MATCH = {
     "name": "If-Match",
     "in": "header",
@@ -113,7 +120,7 @@ COMMON_FILTERS = [
         "name": "tag",
         "in": "query",
         "description": "Only posts with this tag (compared trimmed and lower-case).",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 30},
+        "schema": {"type": "string", "minLength": 1, "maxLength": 30, "pattern": NOT_BLANK},
     },
     {
         "name": "q",

@@ -41,8 +41,9 @@ Handler = Callable[[dict[str, Any], Progress], Any]
 def handlers() -> dict[str, Handler]:
     """Job kinds and their handlers; a new kind of job is one line here."""
     from app.jobs import post_export, post_import
+    from app.mail import job as send_mail
 
-    return {"post_import": post_import.run, "post_export": post_export.run}
+    return {"post_import": post_import.run, "post_export": post_export.run, "send_mail": send_mail.run}
 
 
 # The worker process's app (set by `flask worker` before it forks job processes); not connected until needed.

@@ -8,6 +8,7 @@ from mongoengine import CASCADE, IntField, ListField, ReferenceField, StringFiel
 
 from app.models.base import BaseDocument
 from app.models.user import User
+from app.validation import trim
 
 STATUSES = ("draft", "published")
 SORT_FIELDS = ("created_at", "updated_at", "title")
@@ -31,8 +32,10 @@ class Post(BaseDocument):
     tags = ListField(StringField(min_length=1, max_length=30), max_length=10, default=list)
     status = StringField(required=True, choices=STATUSES, default="draft")
     version = IntField(required=True, min_value=1, default=1)
+    # Ids of the author's ready uploads it shows, in order (app.storage.uploads keeps them claimed).
+    attachments = ListField(StringField(), max_length=10, default=list)
 
 
 def normalise_tags(tags: list[str]) -> list[str]:
     """Trimmed, lower-case, first occurrence kept: the one spelling tags are stored and filtered under."""
-    return list(dict.fromkeys(tag.strip().lower() for tag in tags))
+    return list(dict.fromkeys(trim(tag).lower() for tag in tags))

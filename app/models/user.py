@@ -22,9 +22,12 @@ class User(BaseDocument):
 
     email = EmailField(required=True, max_length=254)
     display_name = StringField(required=True, min_length=1, max_length=100)
-    password_hash = StringField(required=True)
+    # None for an account created by signing in with an OpenID provider: no password signs it in.
+    password_hash = StringField()
     role = StringField(required=True, choices=ROLES, default="user")
     active = BooleanField(required=True, default=True)
+    # Set when a link mailed to `email` was followed (verification, password reset or e-mail change).
+    email_verified = BooleanField(required=True, default=False)
 
     @property
     def is_admin(self) -> bool:

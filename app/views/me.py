@@ -11,6 +11,7 @@ from app.decorators import json_required
 from app.docs.me import ACCOUNT_DELETE, PASSWORD_CHANGE, PROFILE_UPDATE
 from app.models import User, mongo_to_dict
 from app.passwords import hash_password
+from app.storage.uploads import discard_uploads
 from app.tokens import revoke_user_sessions
 from app.views.base import BaseResource, make_api
 
@@ -32,6 +33,7 @@ class Me(BaseResource):
     def delete(self, body: dict):
         """Delete my account and everything it owns."""
         confirm_password(current_user, body["password"])
+        discard_uploads(owner=str(current_user.id))  # the files go now, from the store too
         current_user.delete()  # reverse_delete_rule=CASCADE removes sessions and posts
         return self.no_content()
 

@@ -21,6 +21,8 @@ from app.etag import etag, if_match_versions, not_modified
 from app.models import Post, User, mongo_to_dict, raw_to_dict
 from app.models.post import STATUSES, normalise_tags
 from app.pagination import paginated, parse_page, parse_query, parse_sort
+from app.storage.uploads import attaching, discard_uploads, with_attachments
+from app.validation import trim
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("posts", __name__)
@@ -44,7 +46,7 @@ def parse_filters(args: Mapping[str, str], *, mine: bool) -> dict[str, Any]:
     """
     query: dict[str, Any] = {}
     if (tag := args.get("tag")) is not None:
-        query["tags"] = tag.strip().lower()
+        query["tags"] = trim(tag).lower()
     if not mine and (author := args.get("author")) is not None:
         try:
             query["author"] = str(uuid.UUID(author))  # ids are stored as canonical strings
@@ -81,7 +83,7 @@ def list_posts(base: dict[str, Any], *, mine: bool = False) -> tuple[dict[str, A
     collection = Post._get_collection()
     total = collection.count_documents(query)
     cursor = collection.find(query, sort=sort, skip=page.skip, limit=page.per_page)
-    return paginated([raw_to_dict(Post, raw) for raw in cursor], total, page)
+    return paginated(with_attachments([raw_to_dict(Post, raw) for raw in cursor]), total, page)
 
 
 def find_post(post_id: str) -> dict[str, Any]:
@@ -132,8 +134,8 @@ def stale_or_gone(post_id: str) -> Exception:
 
 
 def item_response(data: dict[str, Any], version: int, status: int = 200) -> tuple[Any, int, dict[str, str]]:
-    """An item with its ETag, revalidated by clients rather than stored blindly."""
-    return data, status, {"ETag": etag(version), "Cache-Control": ITEM_CACHE_CONTROL}
+    """An item with its attachments and ETag, revalidated by clients rather than stored blindly."""
+    return with_attachments([data])[0], status, {"ETag": etag(version), "Cache-Control": ITEM_CACHE_CONTROL}
 
 
 class PostList(BaseResource):
@@ -147,12 +149,14 @@ class PostList(BaseResource):
         """Write a post."""
         post = Post(
             author=current_user._get_current_object(),  # the document: a bare id would be stored unconverted
-            title=body["title"].strip(),
+            title=trim(body["title"]),
             body=body["body"],
             tags=normalise_tags(body.get("tags", [])),
             status=body.get("status", "draft"),
         )
-        post.save(force_insert=True)
+        with attaching(str(post.id), str(current_user.id), body.get("attachments"), []) as attachments:
+            post.attachments = attachments or []
+            post.save(force_insert=True)
         data, status, headers = item_response(mongo_to_dict(post), post.version, 201)
         return data, status, {**headers, "Location": f"{request.path}/{post.id}"}
 
@@ -174,16 +178,19 @@ class PostItem(BaseResource):
         raw = writable_post(post_id)
         changes: dict[str, Any] = {"inc__version": 1}
         if "title" in body:
-            changes["set__title"] = body["title"].strip()
+            changes["set__title"] = trim(body["title"])
         if "body" in body:
             changes["set__body"] = body["body"]
         if "tags" in body:
             changes["set__tags"] = normalise_tags(body["tags"])
         if "status" in body:
             changes["set__status"] = body["status"]
-        post = Post.objects(**conditional_filter(raw["_id"])).modify(new=True, **changes)
-        if post is None:
-            raise stale_or_gone(raw["_id"])
+        with attaching(raw["_id"], raw["author"], body.get("attachments"), raw.get("attachments") or []) as ids:
+            if ids is not None:
+                changes["set__attachments"] = ids
+            post = Post.objects(**conditional_filter(raw["_id"])).modify(new=True, **changes)
+            if post is None:
+                raise stale_or_gone(raw["_id"])
         return item_response(mongo_to_dict(post), post.version)
 
     def delete(self, post_id: str):
@@ -191,6 +198,7 @@ class PostItem(BaseResource):
         raw = writable_post(post_id)
         if Post.objects(**conditional_filter(raw["_id"])).delete() == 0:
             raise stale_or_gone(raw["_id"])
+        discard_uploads(post=raw["_id"])  # its files go with it, now
         return self.no_content()
 
 

@@ -11,8 +11,21 @@ class Router:
     """Registers one blueprint per REST noun."""
 
     def init_app(self, app: Flask) -> None:
-        from app.views import auth, health, me, posts, sample, users
+        from app.views import (
+            auth,
+            health,
+            identities,
+            me,
+            oidc,
+            post_exports,
+            post_imports,
+            posts,
+            sample,
+            uploads,
+            users,
+        )
 
-        for blueprint in (sample.blueprint, auth.blueprint, me.blueprint, users.blueprint, posts.blueprint):
+        blueprints = (sample, auth, oidc, me, identities, users, posts, post_imports, post_exports, uploads)
+        for blueprint in (noun.blueprint for noun in blueprints):
             app.register_blueprint(blueprint, url_prefix=API_PREFIX)
         app.register_blueprint(health.blueprint)  # probes live at the root, outside the versioned API

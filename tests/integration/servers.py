@@ -20,12 +20,23 @@ from typing import Any
 
 from scripts.ports import free_port, wait_for_port
 
-__all__ = ["ServersTestCase", "call", "free_port", "wait_for_port"]
+__all__ = [
+    "OidcProvider",
+    "SeaweedFS",
+    "ServersTestCase",
+    "call",
+    "free_port",
+    "oidc_provider_missing",
+    "wait_for_port",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS = shutil.which("redis-server")
 NX_27017 = BIN / "nx-27017"
+WEED = BIN / "weed"
+NODE = shutil.which("node")
+OIDC_PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
 
 
 class Reply:
@@ -38,9 +49,11 @@ class Reply:
         return json.loads(self.body)
 
 
-def call(port: int, method: str, path: str, body: Any = None, token: str | None = None) -> Reply:
+def call(
+    port: int, method: str, path: str, body: Any = None, token: str | None = None, headers: dict | None = None
+) -> Reply:
     """One request to the app on `port`; HTTP errors are answers, not exceptions."""
-    headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers = {**({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
@@ -117,6 +130,7 @@ class ServersTestCase(unittest.TestCase):
         port = free_port()
         process = self.start([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         self.wait_until_listening(process, port)
+        self.redis_process = process  # the latest one, for tests that stop it
         return f"redis://127.0.0.1:{port}/0"
 
     def start_mongo_standin(self, port: int, data_file: Path) -> subprocess.Popen:
@@ -148,6 +162,8 @@ class ServersTestCase(unittest.TestCase):
             "MONGODB_URI": mongodb_uri,
             "MONGODB_TIMEOUT_MS": "500",
             "RATELIMIT_STORAGE_URI": redis_uri,
+            "REDIS_URL": redis_uri,  # the job queue; production requires one
+            "S3_BUCKET": "uploads",  # production requires one; nothing calls the store unless a test uploads
             "RATELIMIT_AUTH": "1000 per minute",
             "WEB_CONCURRENCY": "1",
             "LOG_LEVEL": "WARNING",
@@ -162,3 +178,159 @@ class ServersTestCase(unittest.TestCase):
         )
         self.wait_until_listening(process, port)
         return port
+
+
+def oidc_provider_missing() -> str | None:
+    """Why panva's oidc-provider cannot run here (no Node.js, or `npm ci` not run), or None."""
+    if not NODE:
+        return "Node.js (apt-get install nodejs npm)"
+    if not (OIDC_PROVIDER_DIR / "node_modules" / "oidc-provider" / "package.json").exists():
+        return "oidc-provider (cd tests/oidc_provider && npm ci; `make test` does it)"
+    return None
+
+
+class OidcProvider:
+    """panva's oidc-provider (tests/oidc_provider/server.js) as its own process on a free port.
+
+    One client is registered: `client_id`/`client_secret`, the one `redirect_uri`, code flow with PKCE only.
+    """
+
+    def __init__(self, redirect_uri: str, client_id: str = "api", client_secret: str | None = None) -> None:
+        self.port = free_port()
+        self.issuer = f"http://127.0.0.1:{self.port}"
+        self.client_id, self.client_secret = client_id, client_secret or secrets.token_urlsafe(32)
+        self.redirect_uri = redirect_uri
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop)
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "OIDC_TEST_PORT": str(self.port),
+            "OIDC_TEST_CLIENT_ID": self.client_id,
+            "OIDC_TEST_CLIENT_SECRET": self.client_secret,
+            "OIDC_TEST_REDIRECT_URI": redirect_uri,
+            "OIDC_TEST_COOKIE_KEY": secrets.token_urlsafe(32),
+        }
+        self.process = subprocess.Popen(
+            [NODE or "node", "server.js"], cwd=OIDC_PROVIDER_DIR, env=env, stdout=subprocess.DEVNULL, stderr=self.log
+        )
+        try:
+            wait_for_port(self.port, seconds=30)
+        except TimeoutError:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop the process (by its PID) and keep nothing of it."""
+        ServersTestCase.stop(self.process)
+        self.log.close()
+
+    def stderr(self) -> str:
+        """What the provider printed on stderr (warnings, errors), for a failing test's message."""
+        self.log.seek(0)
+        return self.log.read()[-4000:].decode(errors="replace")
+
+
+class SeaweedFS:
+    """SeaweedFS (`weed mini`: master, volume, filer and S3 gateway in one process) on free ports of 127.0.0.1.
+
+    A real S3-compatible store that enforces POST policies, unlike moto. One identity (`access_key`,
+    `secret_key`) may do everything; anonymous requests are refused. `stop` and `start` again keep the
+    ports and the data directory, so a client sees the same store come back.
+    """
+
+    PORTS = ("master.port", "volume.port", "filer.port", "s3.port")
+
+    def __init__(self, data_dir: Path, bucket: str = "uploads") -> None:
+        self.data_dir, self.bucket = data_dir, bucket
+        self.access_key, self.secret_key = "seaweed-" + secrets.token_hex(4), secrets.token_urlsafe(24)
+        self.ports = {name: free_port() for name in self.PORTS}
+        self.ports.update({f"{name}.grpc": free_port() for name in self.PORTS})
+        # The admin worker dials the admin port + 10000 whatever -admin.port.grpc says: keep both free.
+        self.ports["admin.port"] = next(p for p in iter(free_port, None) if p + 10000 < 65536 and port_free(p + 10000))
+        self.ports["admin.port.grpc"] = self.ports["admin.port"] + 10000
+        self.endpoint = f"http://127.0.0.1:{self.ports['s3.port']}"
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
+
+    def command(self) -> list[str]:
+        identity = {
+            "identities": [
+                {
+                    "name": "app",
+                    "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                }
+            ]
+        }
+        config = self.data_dir / "s3.json"
+        config.write_text(json.dumps(identity))
+        return [
+            str(WEED),
+            "mini",
+            f"-dir={self.data_dir}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            f"-s3.config={config}",
+            f"-bucket={self.bucket}",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-s3.localSocket={self.data_dir / 's3.sock'}",  # not in /tmp, where it would outlive the test
+            f"-filer.localSocket={self.data_dir / 'filer.sock'}",
+            *(f"-{name}={port}" for name, port in self.ports.items()),
+        ]
+
+    def start(self) -> None:
+        """Start `weed mini` and return once its S3 gateway answers for the bucket."""
+        self.process = subprocess.Popen(self.command(), cwd=self.data_dir, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/{self.bucket}", timeout=2):
+                    pass
+            except urllib.error.HTTPError as error:
+                if error.code == 403:  # the gateway is up and refuses anonymous listing: ready
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.log.seek(0)
+        output = self.log.read()[-4000:].decode(errors="replace")
+        self.stop()
+        raise AssertionError(f"weed mini did not start (exit {self.process.poll()}):\n{output}")
+
+    def stop(self) -> None:
+        """Stop the process by its PID (it drains in about a second)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+    def env(self) -> dict[str, str]:
+        """What the app needs to use this store."""
+        return {
+            "S3_ENDPOINT_URL": self.endpoint,
+            "S3_BUCKET": self.bucket,
+            "S3_ADDRESSING_STYLE": "path",
+            "S3_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+        }
+
+
+def port_free(port: int) -> bool:
+    """Whether `port` on 127.0.0.1 can be bound right now."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True

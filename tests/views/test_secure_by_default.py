@@ -19,6 +19,11 @@ PUBLIC = {
     ("GET", "/api/v1/sample"),
     ("POST", "/api/v1/auth/signup"),
     ("POST", "/api/v1/auth/login"),
+    # Sign in with OpenID Connect: the browser arrives without a token, by design.
+    ("GET", "/api/v1/auth/oidc/providers"),
+    ("GET", "/api/v1/auth/oidc/<provider>/login"),
+    ("GET", "/api/v1/auth/oidc/<provider>/callback"),
+    ("POST", "/api/v1/auth/oidc/token"),
     ("GET", "/api/v1/posts"),
     ("GET", "/api/v1/posts/<post_id>"),
     ("GET", "/health"),

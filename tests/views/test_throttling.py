@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from config import ConfigError, ProductionConfig, TestConfig
+from tests.test_config import PRODUCTION_ENV
 from tests.views import PASSWORD, TCBase
 
 STRONG = "x" * 48
@@ -89,12 +90,7 @@ class TestWriteBurst(TCBase):
 
 class TestProductionStorage(TCBase):
     def test_production_refuses_in_memory_limits(self):
-        environ = {
-            "SECRET_KEY": STRONG,
-            "JWT_SECRET_KEY": STRONG + "y",
-            "MONGODB_URI": "mongodb://db:27017/app",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
+        environ = {**PRODUCTION_ENV, "RATELIMIT_STORAGE_URI": "memory://"}  # the one complete production env
         with self.assertRaisesRegex(ConfigError, "RATELIMIT_STORAGE_URI"):
             ProductionConfig.settings(environ)
         environ["RATELIMIT_STORAGE_URI"] = "redis://cache:6379/0"

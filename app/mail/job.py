@@ -1,0 +1,142 @@
+"""The `send_mail` job: make the token, render the message, hand it to SMTP, once per message id.
+
+Delivery is at least once: a retry after a failed attempt makes a fresh token (replacing the failed
+attempt's), and the outbox makes a job that already sent its message a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from flask import current_app
+
+from app.jobs.runner import JobFailed, Progress
+from app.mail import messages, tokens
+from app.mail.smtp import TransportError, deliver
+from app.models import MailMessage, User, utcnow
+
+log = logging.getLogger("app.mail")
+
+SEND_FAILED = "The message could not be sent: the mail server was unavailable or refused it"
+
+
+def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Send the message `params` name; `sent` is false when there was nothing to send (no such account)."""
+    template, message_id = params["template"], params["messageId"]
+    progress(0, 1)
+    if MailMessage.objects(id=message_id, status="sent").only("id").first() is not None:
+        progress(1, 1)
+        return {"sent": True}  # an earlier run of this job sent it: its link must stay the one that works
+    built = BUILDERS[template](params, message_id, _parse(params["requestedAt"]))
+    if built is None:
+        log.info("mail %s (%s): nothing to send", message_id, template)
+        progress(1, 1)
+        return {"sent": False}
+    user, message = built
+    _record_attempt(message_id, template, user)
+    try:
+        deliver(message)
+    except TransportError as error:
+        log.warning("mail %s (%s) not sent: %s", message_id, template, error)
+        raise JobFailed(SEND_FAILED) from None
+    MailMessage.objects(id=message_id).update_one(set__status="sent", set__sent_at=utcnow())
+    log.info("mail %s (%s) sent", message_id, template)
+    progress(1, 1)
+    return {"sent": True}
+
+
+Built = tuple[User, EmailMessage] | None
+
+
+def _parse(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _user(params: dict[str, Any]) -> User | None:
+    return User.objects(id=params["userId"], active=True).first()
+
+
+def _with_link(kind: str, user: User, to: str, message_id: str, token: str | None, **context: Any) -> Built:
+    if token is None:  # a newer request of the same kind has its own link; this one is not sent
+        return None
+    lifetime = messages.lifetime(tokens.lifetime_seconds(kind))
+    link = messages.link(kind, token)
+    message = messages.render(
+        kind, to, message_id, display_name=user.display_name, link=link, lifetime=lifetime, **context
+    )
+    return user, message
+
+
+def verify_email(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
+    """A link that proves the account's current address (nothing once it is verified)."""
+    user = _user(params)
+    if user is None or user.email_verified:
+        return None
+    token = tokens.issue("verify_email", user, message_id, requested_at)
+    return _with_link("verify_email", user, user.email, message_id, token, email=user.email)
+
+
+def password_reset(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
+    """A reset link, only when the address belongs to an active account (the request never looked)."""
+    user = User.objects(email=params["email"], active=True).first()
+    if user is None:
+        return None
+    token = tokens.issue("password_reset", user, message_id, requested_at)
+    return _with_link("password_reset", user, user.email, message_id, token)
+
+
+def email_change(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
+    """A link to the new address; following it moves the account there."""
+    user = _user(params)
+    if user is None:
+        return None
+    new_email = params["newEmail"]
+    token = tokens.issue("email_change", user, message_id, requested_at, new_email=new_email)
+    return _with_link("email_change", user, new_email, message_id, token, new_email=new_email)
+
+
+def password_changed(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
+    """The notice after a password change: someone who did not make it learns to act."""
+    user = _user(params)
+    if user is None:
+        return None
+    return user, messages.render("password_changed", user.email, message_id, display_name=user.display_name)
+
+
+def email_change_notice(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
+    """The notice to the old address: a stolen session cannot move an account away silently."""
+    user = _user(params)
+    if user is None:
+        return None
+    masked = messages.mask(params["newEmail"])
+    message = messages.render(
+        "email_change_notice", params["email"], message_id, display_name=user.display_name, masked_email=masked
+    )
+    return user, message
+
+
+BUILDERS = {
+    "verify_email": verify_email,
+    "password_reset": password_reset,
+    "email_change": email_change,
+    "password_changed": password_changed,
+    "email_change_notice": email_change_notice,
+}
+
+
+def _record_attempt(message_id: str, template: str, user: User) -> None:
+    """Count this attempt in the outbox (created on the first)."""
+    expires = utcnow() + timedelta(seconds=current_app.config["MAIL_OUTBOX_TTL_SECONDS"])
+    MailMessage.objects(id=message_id).update_one(
+        upsert=True,
+        inc__attempts=1,
+        set_on_insert__template=template,
+        set_on_insert__user=user,
+        set_on_insert__status="sending",
+        set_on_insert__created_at=utcnow(),
+        set_on_insert__expires_at=expires,
+    )

@@ -1,0 +1,75 @@
+"""Queuing account messages from request code: each is a `send_mail` job, whose id is the message's id.
+
+Requests never send mail themselves: a slow or unreachable SMTP server must not slow or fail the API. The
+job carries only what names the message (template, account, address, when it was asked for); the worker
+makes the token and renders the link, so no token travels through the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import current_app
+
+from app.errors import ServiceUnavailable
+from app.jobs import queue
+from app.models import utcnow
+from app.models.serialize import isoformat
+
+log = logging.getLogger("app.mail")
+
+KIND = "send_mail"
+RESULT_TTL_SECONDS = 3600
+
+
+def queue_message(template: str, *, user_id: str | None = None, **params: Any) -> str:
+    """Queue one message; its id. 503 (ServiceUnavailable) when the queue cannot be reached."""
+    config = current_app.config
+    message_id = str(uuid.uuid4())
+    job_params = {"template": template, "messageId": message_id, "requestedAt": isoformat(utcnow()), **params}
+    if user_id is not None:
+        job_params["userId"] = user_id
+    queue.enqueue(
+        KIND,
+        # A reset request names no account (it must not look one up): its job belongs to itself alone.
+        user_id or f"message:{message_id}",
+        job_params,
+        total=1,
+        result_ttl=RESULT_TTL_SECONDS,
+        retries=config["MAIL_RETRIES"],
+        retry_intervals=config["MAIL_RETRY_INTERVALS"],
+        job_id=message_id,
+    )
+    return message_id
+
+
+def queue_message_or_log(template: str, *, user_id: str | None = None, **params: Any) -> str | None:
+    """Queue a message that must not fail the request it follows (the change already happened); log if not."""
+    try:
+        return queue_message(template, user_id=user_id, **params)
+    except ServiceUnavailable:
+        log.error("mail %s for account %s not queued: the job queue is unavailable", template, user_id)
+        return None
+
+
+def send_verification(user_id: str) -> str | None:
+    """A verification link to the account's current address (best effort: it can be asked for again)."""
+    return queue_message_or_log("verify_email", user_id=user_id)
+
+
+def send_password_reset(email: str) -> str:
+    """A reset link, if `email` belongs to an active account: the worker looks, so the request cannot tell."""
+    return queue_message("password_reset", email=email)
+
+
+def send_password_changed(user_id: str) -> str | None:
+    """The notice that the password changed (best effort: the change stands either way)."""
+    return queue_message_or_log("password_changed", user_id=user_id)
+
+
+def send_email_change(user_id: str, old_email: str, new_email: str) -> None:
+    """A confirmation link to the new address and a notice to the old one."""
+    queue_message("email_change", user_id=user_id, newEmail=new_email)
+    queue_message_or_log("email_change_notice", user_id=user_id, email=old_email, newEmail=new_email)

@@ -1,0 +1,72 @@
+"""`flask new-resource <plural>`: the command line of the generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from app.scaffold.generator import Taken, plan_resource
+from app.scaffold.names import ScaffoldError
+
+
+def project_root() -> Path:
+    """The project the running app was loaded from: the folder that holds the `app` package."""
+    return Path(current_app.root_path).parent
+
+
+def taken_names(app: Flask) -> Taken:
+    """The blueprints, paths, schemas, operation ids, models and collections the app already has."""
+    from mongoengine.base import _document_registry
+
+    from app.database import document_classes
+    from app.docs import build_spec
+    from app.views import API_PREFIX
+
+    spec = build_spec(app)
+    segments = {
+        rule.rule.removeprefix(f"{API_PREFIX}/").split("/")[0]
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(f"{API_PREFIX}/")
+    }
+    return Taken(
+        blueprints=frozenset(app.blueprints),
+        segments=frozenset(segments),
+        schemas=frozenset(spec["components"]["schemas"]),
+        operation_ids=frozenset(
+            operation["operationId"]
+            for item in spec["paths"].values()
+            for method, operation in item.items()
+            if method != "parameters"
+        ),
+        models=frozenset(_document_registry),
+        collections=frozenset(model._get_collection_name() for model in document_classes()),
+    )
+
+
+@click.command("new-resource")
+@click.argument("noun")
+@click.option("--singular", help="The singular, when it is not the noun less its plural ending (--singular person).")
+@click.option("--dry-run", is_flag=True, help="Print what would be written and edited; write nothing.")
+@with_appcontext
+def new_resource(noun: str, singular: str | None, dry_run: bool) -> None:
+    """Write a new REST noun the way posts is built: model, docs, views, registration lines and tests.
+
+    NOUN is the plural, in lower-case snake_case (books, reading_lists). Nothing is written when it is refused.
+    """
+    try:
+        plan = plan_resource(project_root(), noun, singular, taken_names(current_app))
+        if dry_run:
+            click.echo(plan.describe(diff=True))
+            click.echo("Dry run: nothing written.")
+            return
+        plan.apply()
+    except ScaffoldError as error:
+        raise click.ClickException(f"{error}. Nothing was written.") from None
+    click.echo(plan.describe())
+    click.echo(
+        f"Done. Run `make test` (or .venv/bin/pytest tests/views/test_{plan.names.plural}.py); "
+        "then make the fields, rules and tests your own (docs/adding-a-resource.md)."
+    )
