@@ -1,20 +1,36 @@
-"""Page-number pagination for every list: query parsing, the envelope, and the RFC 8288 Link header."""
+"""Pagination for every list: page numbers, keyset cursors, query parsing, the envelope and RFC 8288 Link headers.
+
+Numbered pages (`page`, `perPage`) skip over the earlier items and count the matches: simple, and fine for
+the first pages, but a server walks every skipped index entry and every match for the count. Cursor pages
+(`cursor`, from a previous page's `nextCursor` or `Link: rel="next"`) continue from the last item seen:
+a range on the sort field, served by the same index as the first page, so page 1,000 costs what page 1 does;
+they carry no total (that would be a count on every page) and stay stable while posts are added.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request
+from flask import current_app, request
 
 from app.errors import BadRequest
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
+MAX_CURSOR_LENGTH = 2048
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - EPOCH
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,158 @@ def parse_sort(
     return [(stored, direction)]
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a keyset page starts: after the item `id`, whose sort value was `value`.
+
+    `seen` counts the items with exactly that value already returned: equal values keep the index's own
+    order (indexes hold no `_id` tie-breaker), so the next page starts after `id` among them, or after the
+    other `seen - 1` of them if `id` is gone.
+    """
+
+    sort: str
+    value: Any
+    id: str
+    seen: int
+
+
+def _cursor_mac(payload: bytes) -> bytes:
+    """HMAC-SHA256 (128 bits kept) keyed with SECRET_KEY and bound to this list's path: not forged, not reused."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"cursor\0" + request.path.encode() + b"\0" + payload, hashlib.sha256).digest()[:16]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_value(value: Any) -> Any:
+    """A sort value in JSON: datetimes as microseconds since the epoch (exact), strings as they are."""
+    if isinstance(value, datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return {"t": (stamp - EPOCH) // MICROSECOND}
+    return value
+
+
+def decode_value(value: Any) -> Any:
+    """The sort value `encode_value` wrote."""
+    if isinstance(value, dict) and isinstance(value.get("t"), int):
+        return EPOCH + value["t"] * MICROSECOND
+    if isinstance(value, str):
+        return value
+    raise ValueError("not a sort value")
+
+
+def make_cursor(sort: str, value: Any, item_id: str, seen: int) -> str:
+    """The opaque, signed `cursor` for the page after the item `item_id`."""
+    payload = json.dumps([sort, encode_value(value), item_id, seen], separators=(",", ":"), ensure_ascii=False).encode()
+    return f"{_b64(payload)}.{_b64(_cursor_mac(payload))}"
+
+
+def cursor_problem(message: str) -> BadRequest:
+    return BadRequest(f"Query parameter cursor {message}", errors=[{"field": "cursor", "message": message}])
+
+
+def parse_cursor(sort: str, args: Mapping[str, str] | None = None) -> Cursor | None:
+    """The verified `cursor` for this list and `sort`; 400 naming `cursor` if tampered with, foreign or stale."""
+    args = request.args if args is None else args
+    raw = args.get("cursor")
+    if raw is None:
+        return None
+    if "page" in args:
+        raise cursor_problem("cannot be combined with page: send one or the other")
+    try:
+        encoded, signature = raw.split(".")
+        if len(raw) > MAX_CURSOR_LENGTH or not raw.isascii():
+            raise ValueError
+        payload = _unb64(encoded)
+        if not hmac.compare_digest(_unb64(signature), _cursor_mac(payload)):
+            raise ValueError
+        made_for, value, item_id, seen = json.loads(payload)
+        cursor = Cursor(sort=made_for, value=decode_value(value), id=str(item_id), seen=int(seen))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise cursor_problem("is not a cursor this list gave out (altered, or from another list)") from None
+    if cursor.sort != sort:
+        raise cursor_problem(f"was made for sort={cursor.sort}: send the same sort, or start again without a cursor")
+    return cursor
+
+
+def trailing_run(items: list[Mapping[str, Any]], field: str) -> int:
+    """How many items at the end of `items` share the last one's `field` value."""
+    last = encode_value(items[-1][field])
+    run = 0
+    for item in reversed(items):
+        if encode_value(item[field]) != last:
+            break
+        run += 1
+    return run
+
+
+def next_cursor(page_items: list[Mapping[str, Any]], sort: str, field: str, seen_before: int = 0) -> str:
+    """The cursor after the last of `page_items` (raw documents); `seen_before` ties came on earlier pages."""
+    run = trailing_run(page_items, field)
+    if run == len(page_items):
+        run += seen_before
+    return make_cursor(sort, page_items[-1][field], page_items[-1]["_id"], run)
+
+
+def keyset_page(
+    collection: Any, query: dict[str, Any], sort: list[tuple[str, int]], sort_name: str, per_page: int, after: Cursor
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Raw documents of the page after `after`, and the next page's cursor (None at the end).
+
+    One query: the filter plus a range on the sort field, from the last value seen (inclusive, for its
+    ties), in the list's order; the same index as the first page walks it, from that value on.
+    """
+    field, direction = sort[0]
+    bound = {"$lte" if direction < 0 else "$gte": after.value}
+    keyset = {**query, field: bound} if field not in query else {"$and": [query, {field: bound}]}
+    mark = encode_value(after.value)
+    ties: list[dict[str, Any]] = []
+    rest: list[dict[str, Any]] = []
+    documents = collection.find(keyset, sort=sort, batch_size=per_page + after.seen + 2)
+    try:
+        for raw in documents:
+            if not rest and encode_value(raw[field]) == mark:
+                ties.append(raw)
+            else:
+                rest.append(raw)
+                if len(rest) > per_page:
+                    break
+    finally:
+        documents.close()
+    ids = [raw["_id"] for raw in ties]
+    # Gone (deleted, or its sort value changed): it was the last of the `seen`, so the others are the first ones.
+    start = ids.index(after.id) + 1 if after.id in ids else min(max(after.seen - 1, 0), len(ties))
+    candidates = ties[start:] + rest
+    items = candidates[:per_page]
+    if len(candidates) <= per_page or not items:
+        return items, None
+    return items, next_cursor(items, sort_name, field, start if encode_value(items[-1][field]) == mark else 0)
+
+
+def cursor_paginated(
+    items: list[Any], page: Page, cursor: str | None, extra_args: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A cursor page's envelope (no total: that would be a count per page) and its Link to first and next."""
+    kept = {
+        k: v
+        for k, v in (request.args if extra_args is None else extra_args).items()
+        if k not in ("page", "perPage", "cursor")
+    }
+    base = {**kept, "perPage": page.per_page}
+    links = [f'<{request.path}?{urlencode({**base, "page": 1})}>; rel="first"']
+    body: dict[str, Any] = {"items": items, "perPage": page.per_page}
+    if cursor is not None:
+        body["nextCursor"] = cursor
+        links.append(f'<{request.path}?{urlencode({**base, "cursor": cursor})}>; rel="next"')
+    return body, 200, {"Link": ", ".join(links)}
+
+
 def parse_query(*parsers: Callable[[], Any]) -> list[Any]:
     """Run every query-parameter parser; one 400 naming every bad parameter, not just the first."""
     results: list[Any] = []
@@ -91,9 +259,16 @@ def parse_query(*parsers: Callable[[], Any]) -> list[Any]:
 
 
 def paginated(
-    items: list[Any], total: int, page: Page, extra_args: Mapping[str, str] | None = None
+    items: list[Any],
+    total: int,
+    page: Page,
+    extra_args: Mapping[str, str] | None = None,
+    next_cursor: str | None = None,
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """The list envelope with a Link header to first/prev/next/last; a page past the end is empty, not an error."""
+    """The list envelope with a Link header to first/prev/next/last; a page past the end is empty, not an error.
+
+    Lists that offer cursors also give `nextCursor`, to go on from here by cursor.
+    """
     total_pages = max(1, math.ceil(total / page.per_page))
     body = {
         "items": items,
@@ -102,13 +277,17 @@ def paginated(
         "total": total,
         "totalPages": total_pages,
     }
+    if next_cursor is not None:
+        body["nextCursor"] = next_cursor
     return body, 200, {"Link": link_header(page, total_pages, extra_args)}
 
 
 def link_header(page: Page, total_pages: int, extra_args: Mapping[str, str] | None = None) -> str:
     """RFC 8288 links, keeping the other query parameters the client sent."""
     kept = {
-        k: v for k, v in (request.args if extra_args is None else extra_args).items() if k not in ("page", "perPage")
+        k: v
+        for k, v in (request.args if extra_args is None else extra_args).items()
+        if k not in ("page", "perPage", "cursor")
     }
 
     def url(number: int) -> str:

@@ -24,7 +24,8 @@ WHITESPACE = (
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 # "At least one character that is not WHITESPACE": the same set in the documented pattern, for every engine.
-NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in WHITESPACE) + "]"
+SPACE = "[" + "".join(f"\\u{ord(c):04x}" for c in WHITESPACE) + "]"
+NOT_BLANK = "[^" + SPACE[1:]
 
 MAX_DEPTH = 32
 INT64 = (-(2**63), 2**63 - 1)

@@ -79,6 +79,7 @@ def documents(hasher: PasswordHasher, count: int = POSTS) -> dict[str, list[dict
             "password_hash": password_hash,
             "role": "user",
             "active": True,
+            "email_verified": True,  # verified accounts publish
         }
         for n in range(AUTHORS + 1)
     ]

@@ -18,6 +18,9 @@ PRODUCTION_ENV = {
     "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/0",
     "REDIS_URL": "redis://cache.internal:6379/1",
     "S3_BUCKET": "uploads",
+    "MAIL_SERVER": "smtp.internal",
+    "MAIL_DEFAULT_SENDER": "no-reply@example.com",
+    "FRONTEND_URL": "https://app.example.com",
 }
 
 

@@ -74,11 +74,22 @@ class TestIndexCoverage(TCBase):
         self.request(
             "PATCH", f"posts/{post['id']}", json={"status": "published"}, token=token, headers={"If-Match": '"v1"'}
         )
-        for sort in ("createdAt", "-updatedAt", "title"):
+        self.request(
+            "POST", "posts", json={"title": "t", "body": "b", "tags": ["x"], "status": "published"}, token=token
+        )
+        self.request("POST", "posts", json={"title": "t", "body": "b", "tags": ["x"]}, token=token)
+        self.request("POST", "posts", json={"title": "t", "body": "b", "tags": ["x"]}, token=token)
+        for sort in ("createdAt", "-updatedAt", "title", "-title"):
             for extra in ("", "&tag=x", f"&author={user.id}", "&q=t", "&tag=x&q=t"):
                 self.request("GET", f"posts?sort={sort}{extra}")
                 self.request("GET", f"me/posts?sort={sort}{extra}&status=draft", token=token)
                 self.request("GET", f"me/posts?sort={sort}{extra}", token=token)
+                # keyset pages: the filter plus a range on the sort field, in the same order
+                for path, more in (("posts", ""), ("me/posts", "&status=draft"), ("me/posts", "")):
+                    first = self.request("GET", f"{path}?perPage=1&sort={sort}{extra}{more}", token=token).get_json()
+                    self.assertIn("nextCursor", first, f"{path} {sort}{extra}{more}")
+                    cursor = first["nextCursor"]
+                    self.request("GET", f"{path}?perPage=1&sort={sort}{extra}{more}&cursor={cursor}", token=token)
         self.request("GET", "users", token=admin)
         self.request("PATCH", f"users/{user.id}", json={"role": "user"}, token=admin)
         self.request("POST", "auth/login", json={"email": user.email, "password": "wrong password"})
@@ -105,6 +116,8 @@ class TestIndexCoverage(TCBase):
         )
 
         self.assertGreater(len({shape(q) for q in QUERIES}), 20)
+        keyset = {shape(q) for q in QUERIES if range_fields(q.filter) & {"created_at", "updated_at", "title"}}
+        self.assertGreaterEqual(len(keyset), 3 * 5 * 3, "the cursor pages' queries were not exercised")
         self.assertEqual(unserved, [], "queries without an index; declare one in the model's meta")
 
     def test_the_rule_itself(self):
@@ -118,3 +131,8 @@ class TestIndexCoverage(TCBase):
         self.assertFalse(served(Query("posts", {"title": "x"}, ()), posts))
         self.assertFalse(served(Query("posts", {}, ()), posts))
         self.assertTrue(served(Query("posts", {"_id": "x", "version": {"$in": [1]}}, ()), [("_id", 1)]))
+        # A keyset page: equality prefix, then a range on the sort field itself, walked in the sort's order.
+        by_date = [("status", 1), ("created_at", 1)]
+        after = {"status": "published", "created_at": {"$lte": "x"}}
+        self.assertTrue(served(Query("posts", after, (("created_at", -1),)), by_date))
+        self.assertFalse(served(Query("posts", after, (("title", -1),)), by_date))

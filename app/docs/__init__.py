@@ -8,10 +8,26 @@ from typing import Any
 from flasgger import Swagger
 from flask import Flask
 
-from app.docs import auth, health, identities, me, oidc, post_exports, post_imports, posts, sample, uploads, users
+from app.docs import (
+    auth,
+    email_change,
+    email_verification,
+    health,
+    identities,
+    me,
+    oidc,
+    password_reset,
+    post_exports,
+    post_imports,
+    posts,
+    sample,
+    uploads,
+    users,
+)
 from app.docs.common import PROBLEM_SCHEMA
 
 NOUNS = (sample, auth, oidc, me, identities, users, posts, post_imports, post_exports, uploads, health)
+NOUNS += (email_verification, password_reset, email_change)
 
 SPEC_ROUTE = "/openapi.json"
 DOCS_ROUTE = "/apidocs/"

@@ -2,9 +2,29 @@
 
 from app.docs.common import body_errors, errors, json_body, json_content, ref
 from app.docs.users import USER_EXAMPLE
-from app.validation import NOT_BLANK
+from app.validation import NOT_BLANK, SPACE
 
-EMAIL = {"type": "string", "format": "email", "maxLength": 254, "example": "ada@example.com"}
+# Any case: ECMAScript patterns have no inline flags, so each letter is a class (`[tT][eE][sS][tT]`).
+SPECIAL_USE_DOMAINS = "|".join(
+    "".join(f"[{c}{c.upper()}]" for c in name) for name in ("arpa", "invalid", "local", "localhost", "onion", "test")
+)
+# The server checks addresses with email-validator: ASCII only, domain labels of at most 63 characters and no
+# special-use domains (RFC 6761), which cannot receive mail. The pattern says the same, so that every address
+# the schema admits is one the server accepts.
+EMAIL_PATTERN = (
+    f"^(?!.*\\.(?:{SPECIAL_USE_DOMAINS})\\.?{SPACE}*$)"  # no special-use domain
+    "(?!.*@[^@]*[^.@]{64})"  # no domain label longer than 63 characters
+    f"{SPACE}*[\\x21-\\x7e]+{SPACE}*$"  # ASCII, surrounding spaces trimmed
+)
+EMAIL = {
+    "type": "string",
+    "format": "email",
+    "maxLength": 254,
+    "pattern": EMAIL_PATTERN,
+    "description": "An e-mail address: ASCII only, domain labels of at most 63 characters; addresses in special-use "
+    "domains (.test, .local, .localhost, .invalid, .onion, .arpa) are refused.",
+    "example": "ada@example.com",
+}
 PASSWORD = {
     "type": "string",
     "minLength": 8,
@@ -75,7 +95,8 @@ PATHS = {
         "post": {
             "operationId": "signup",
             "summary": "Create an account",
-            "description": "Public. Only `email`, `password` and `displayName` are accepted; other fields are refused.",
+            "description": "Public. Only `email`, `password` and `displayName` are accepted; other fields are refused. "
+            "A verification link is mailed to the address (`emailVerified` is false until it is followed).",
             "tags": ["auth"],
             "security": [],
             "requestBody": json_body(
@@ -97,7 +118,9 @@ PATHS = {
             "operationId": "login",
             "summary": "Log in and get a token pair",
             "description": "Public. An unknown email and a wrong password get the same 401. After too many failures "
-            "the account is locked for a while (429 with Retry-After), even for the right password.",
+            "the account is locked for a while (429 with Retry-After), even for the right password. Where "
+            "`REQUIRE_VERIFIED_EMAIL` is on, an account whose address is not verified gets 403 (after the right "
+            "password only) and a new verification link.",
             "tags": ["auth"],
             "security": [],
             "requestBody": json_body("Login", {"email": "ada@example.com", "password": "correct horse battery"}),
@@ -106,7 +129,7 @@ PATHS = {
                     "description": "A new session's tokens.",
                     "content": json_content(ref("TokenPair"), TOKEN_EXAMPLE),
                 },
-                **body_errors(401, 429),
+                **body_errors(401, 403, 429),
             },
         }
     },

@@ -117,17 +117,30 @@ PAGE_PARAMETERS: list[dict[str, Any]] = [
     },
 ]
 
+CURSOR_PARAMETER: dict[str, Any] = {
+    "name": "cursor",
+    "in": "query",
+    "description": "Continue after the last item of a page: the `nextCursor` of that page (also in its "
+    '`Link: rel="next"`). Opaque and signed: an altered cursor, one from another list or one made for another '
+    "`sort` is a 400. Send the same `sort` and filters; not with `page`. Cursor pages cost the same at any depth "
+    "and stay stable while items are added (none repeated or skipped), but carry no `total`/`totalPages` (a count "
+    "on every page would cost what the cursor saves). Use `page` to jump to a numbered page or show a total; use "
+    "cursors to walk a long list (infinite scroll, export, sync).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 2048},
+}
+
 LINK_HEADER = {
     "Link": {
-        "description": 'RFC 8288 links: rel="first", "prev", "next", "last".',
+        "description": 'RFC 8288 links: rel="first", "prev", "next", "last" (cursor pages: "first", and "next" '
+        "carrying the next cursor).",
         "schema": {"type": "string"},
     }
 }
 
 
-def page_of(item_schema: str) -> dict[str, Any]:
-    """The list envelope schema around items of `item_schema`."""
-    return {
+def page_of(item_schema: str, *, cursor: bool = False) -> dict[str, Any]:
+    """The list envelope schema around items of `item_schema`; with `cursor`, a list that also pages by cursor."""
+    schema: dict[str, Any] = {
         "type": "object",
         "required": ["items", "page", "perPage", "total", "totalPages"],
         "properties": {
@@ -138,6 +151,17 @@ def page_of(item_schema: str) -> dict[str, Any]:
             "totalPages": {"type": "integer", "minimum": 1},
         },
     }
+    if cursor:
+        schema["description"] = (
+            "A numbered page (`page`, `total`, `totalPages`), or a cursor page (requested with `cursor`: "
+            "`items`, `perPage` and `nextCursor` only, no count). `nextCursor` is absent on the last page."
+        )
+        schema["required"] = ["items", "perPage"]
+        schema["properties"]["nextCursor"] = {
+            "type": "string",
+            "description": "Send as `cursor` for the next page (same `sort` and filters).",
+        }
+    return schema
 
 
 def uuid_path_parameter(name: str, description: str) -> dict[str, Any]:

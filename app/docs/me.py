@@ -50,7 +50,9 @@ PATHS = {
         "delete": {
             "operationId": "deleteMe",
             "summary": "Delete my account and everything it owns",
-            "description": "Needs the current password. Removes the account, its sessions and its posts.",
+            "description": "Needs the current password. Removes the account, its sessions, its posts and its "
+            "mailed links. An account created through an identity provider has no password yet (403): it sets one "
+            "with the password-reset flow (`POST /api/v1/auth/password-reset`) first.",
             "tags": ["me"],
             "requestBody": json_body("AccountDelete", {"password": "correct horse battery"}),
             "responses": {"204": {"description": "Deleted."}, **body_errors(401, 403)},
@@ -60,7 +62,9 @@ PATHS = {
         "put": {
             "operationId": "changeMyPassword",
             "summary": "Change my password",
-            "description": "Needs the current password (403 when wrong). Every other session is signed out.",
+            "description": "Needs the current password (403 when wrong, or when the account has none yet: an "
+            "account created through an identity provider sets its first password with the password-reset flow). "
+            "Every other session is signed out, outstanding reset links stop working, and a notice is mailed.",
             "tags": ["me"],
             "requestBody": json_body(
                 "PasswordChange", {"currentPassword": "correct horse battery", "newPassword": "staple battery horse"}

@@ -18,7 +18,7 @@ IMPORT_BODY = {
     "description": "The posts to import, up to POST_IMPORT_MAX_ITEMS (10,000 by default; more is 422). Each item "
     "is checked by the job: invalid items are reported by index, valid ones imported.",
     "minItems": 1,
-    "items": {"description": "A `PostImportItem`; anything else is reported as invalid by the job."},
+    "items": POST_IMPORT_ITEM,
 }
 
 IMPORT_RESULT = {
@@ -103,7 +103,10 @@ PATHS = {
                 "required": True,
                 "content": json_content(
                     ref("PostImportRequest"),
-                    [{"title": "Imported", "body": "From my old blog.", "status": "published"}, {"body": "No title"}],
+                    [
+                        {"title": "Imported", "body": "From my old blog.", "status": "published"},
+                        {"title": "Second", "body": "Another one.", "tags": ["old"]},
+                    ],
                 ),
             },
             "responses": {"202": accepted("PostImport", JOB_EXAMPLE), **body_errors(401, 422, 429, 503)},

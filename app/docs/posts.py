@@ -2,6 +2,7 @@
 
 from app.docs.common import (
     BEARER,
+    CURSOR_PARAMETER,
     LINK_HEADER,
     PAGE_PARAMETERS,
     TIMESTAMP,
@@ -78,7 +79,7 @@ POST_UPDATE = {
     "properties": {"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS, "attachments": ATTACHMENT_IDS},
 }
 
-SCHEMAS = {"Post": POST, "PostPage": page_of("Post"), "PostCreate": POST_CREATE, "PostUpdate": POST_UPDATE}
+SCHEMAS = {"Post": POST, "PostPage": page_of("Post", cursor=True), "PostCreate": POST_CREATE, "PostUpdate": POST_UPDATE}
 
 POST_ID = uuid_path_parameter("postId", "The post's id.")
 
@@ -143,6 +144,10 @@ STATUS_FILTER = {
 }
 
 PAGE_EXAMPLE = {"items": [POST_EXAMPLE], "page": 1, "perPage": 20, "total": 1, "totalPages": 1}
+PAGING = (
+    " Page by number (`page`, with `total`) or, for long lists, by `cursor` (each page's `nextCursor`): "
+    "cursor pages cost the same at any depth, skip the count and stay stable while posts are added."
+)
 
 
 def list_response(description: str) -> dict:
@@ -165,15 +170,17 @@ PATHS = {
             "operationId": "listPosts",
             "summary": "List published posts",
             "description": "Public. Paged, sortable, filterable by tag and author, searchable with `q`. "
-            "A page past the end is empty.",
+            "A page past the end is empty." + PAGING,
             "tags": ["posts"],
             "security": [],
-            "parameters": [*PAGE_PARAMETERS, *COMMON_FILTERS, AUTHOR_FILTER],
+            "parameters": [*PAGE_PARAMETERS, CURSOR_PARAMETER, *COMMON_FILTERS, AUTHOR_FILTER],
             "responses": {"200": list_response("One page of published posts."), **errors(400)},
         },
         "post": {
             "operationId": "createPost",
             "summary": "Write a post",
+            "description": "403 when publishing from an account whose e-mail address is still unverified "
+            "`UNVERIFIED_GRACE_HOURS` (24) after signing up; drafts are always allowed.",
             "tags": ["posts"],
             "security": BEARER,
             "requestBody": json_body(
@@ -203,7 +210,7 @@ PATHS = {
                         )
                     },
                 },
-                **body_errors(401),
+                **body_errors(401, 403),
             },
         },
     },
@@ -249,10 +256,10 @@ PATHS = {
         "get": {
             "operationId": "listMyPosts",
             "summary": "List my posts, drafts included",
-            "description": "Same paging, sorting, `tag` and `q` as the public list, plus `status`.",
+            "description": "Same paging, sorting, `tag` and `q` as the public list, plus `status`." + PAGING,
             "tags": ["posts", "me"],
             "security": BEARER,
-            "parameters": [*PAGE_PARAMETERS, *COMMON_FILTERS, STATUS_FILTER],
+            "parameters": [*PAGE_PARAMETERS, CURSOR_PARAMETER, *COMMON_FILTERS, STATUS_FILTER],
             "responses": {"200": list_response("One page of your posts."), **errors(400, 401)},
         },
     },

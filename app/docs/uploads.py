@@ -7,6 +7,7 @@ from typing import Any
 
 from app.docs.common import BEARER, UUID, body_errors, errors, json_body, json_content, ref, uuid_path_parameter
 from app.models.upload import CONTENT_TYPES
+from app.validation import SPACE
 
 UPLOAD_ID = "0b7e6f3a-5c2d-4e1f-9a8b-7c6d5e4f3a2b"
 CONTENT_TYPE = {
@@ -18,15 +19,18 @@ CONTENT_TYPE = {
 SIZE = {
     "type": "integer",
     "minimum": 1,
+    "maximum": 5 * 1024 * 1024,
     "description": "The exact size in bytes; at most UPLOAD_MAX_BYTES (5 MiB by default). The store refuses "
     "any other size.",
     "example": 48213,
 }
+NO_CONTROL = "[^\\u0000-\\u001f\\u007f]"
 FILENAME = {
     "type": "string",
     "minLength": 1,
     "maxLength": 255,
-    "pattern": "\\S",
+    # No control characters, and a last path part that is not blank: what the server requires.
+    "pattern": f"^{NO_CONTROL}*[^\\u0000-\\u001f\\u007f/\\\\{SPACE[1:-1]}][^\\u0000-\\u001f\\u007f/\\\\]*$",
     "description": "Used only as the download name, sanitised (ASCII letters, digits, `._ -`); its extension "
     "is not compared with the type.",
     "example": "cat.png",

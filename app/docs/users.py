@@ -21,6 +21,7 @@ USER_EXAMPLE = {
     "displayName": "Ada Lovelace",
     "role": "user",
     "active": True,
+    "emailVerified": True,
     "createdAt": "2026-01-31T12:00:00.000Z",
     "updatedAt": "2026-01-31T12:00:00.000Z",
 }
@@ -35,6 +36,7 @@ USER = {
         "displayName": {"type": "string", "example": "Ada Lovelace"},
         "role": {"type": "string", "enum": ["user", "admin"]},
         "active": {"type": "boolean"},
+        "emailVerified": {"type": "boolean", "description": "Whether a link mailed to `email` was followed."},
         "createdAt": TIMESTAMP,
         "updatedAt": TIMESTAMP,
     },

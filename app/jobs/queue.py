@@ -180,6 +180,10 @@ def record(job: Job) -> JobRecord:
 
 def fetch(job_id: str, kind: str, user_id: str) -> JobRecord | None:
     """The user's job of `kind`, or None when it is unknown, expired, someone else's or of another kind."""
+    try:
+        job_id = str(uuid.UUID(job_id))  # every id the API hands out is a UUID; anything else names no job
+    except ValueError:
+        return None
     with reachable():
         try:
             job = Job.fetch(job_id, connection=connection(), serializer=JSONSerializer)

@@ -30,7 +30,8 @@ def deliver(message: EmailMessage) -> None:
         log_message(message)
         return
     timeout = config["MAIL_TIMEOUT_SECONDS"]
-    context = ssl.create_default_context()
+    # Certificates and host names are checked (the default context); built only when TLS is used.
+    context = ssl.create_default_context() if config["MAIL_USE_SSL"] or config["MAIL_USE_TLS"] else None
     try:
         if config["MAIL_USE_SSL"]:
             client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -44,6 +45,8 @@ def deliver(message: EmailMessage) -> None:
             if config["MAIL_USERNAME"]:
                 client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             client.send_message(message)
+    except smtplib.SMTPRecipientsRefused:
+        raise TransportError("the mail server refused the recipient") from None
     except smtplib.SMTPResponseException as error:
         # The code says what happened; the server's text may quote the addresses, so it is left out.
         raise TransportError(f"the mail server refused the message (SMTP {error.smtp_code})") from None

@@ -23,6 +23,7 @@ from app.models.serialize import isoformat
 from app.models.upload import CONTENT_TYPES, Upload
 from app.storage import current_store
 from app.storage.s3 import StoreUnavailable
+from app.validation import trim
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def download_name(filename: str) -> str:
     if CONTROL.search(filename):
         raise field_error("filename", "must not contain control characters")
     name = re.split(r"[/\\]", filename)[-1]
-    if not name.strip():
+    if not trim(name):
         raise field_error("filename", "must name a file, not a folder")
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     stem, dot, extension = ascii_name.rpartition(".")

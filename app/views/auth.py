@@ -7,11 +7,12 @@ import uuid
 from flask import url_for
 from flask_jwt_extended import current_user, get_jwt
 
-from app.accounts import authenticate, create_user
+from app.accounts import authenticate, create_user, ensure_may_sign_in
 from app.auth import public, refresh_required
 from app.decorators import json_required
 from app.docs.auth import LOGIN, SIGNUP
 from app.extensions import limiter
+from app.mail.outbox import send_verification
 from app.models import mongo_to_dict
 from app.throttling import ip_key, setting
 from app.tokens import revoke_session, rotate_session, start_session
@@ -31,6 +32,7 @@ class Signup(BaseResource):
     def post(self, body: dict):
         """Create an account."""
         user = create_user(body["email"], body["password"], body["displayName"])
+        send_verification(str(user.id))
         return mongo_to_dict(user), 201, {"Location": url_for("me.me")}
 
 
@@ -41,7 +43,9 @@ class Login(BaseResource):
     @json_required(schema=LOGIN)
     def post(self, body: dict):
         """Log in and get a token pair."""
-        return start_session(authenticate(body["email"], body["password"])), 200
+        user = authenticate(body["email"], body["password"])
+        ensure_may_sign_in(user)
+        return start_session(user), 200
 
 
 class Refresh(BaseResource):

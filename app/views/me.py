@@ -9,6 +9,7 @@ from flask_jwt_extended import current_user, get_jwt
 from app.accounts import confirm_password
 from app.decorators import json_required
 from app.docs.me import ACCOUNT_DELETE, PASSWORD_CHANGE, PROFILE_UPDATE
+from app.mail import outbox, tokens
 from app.models import User, mongo_to_dict
 from app.passwords import hash_password
 from app.storage.uploads import discard_uploads
@@ -34,7 +35,7 @@ class Me(BaseResource):
         """Delete my account and everything it owns."""
         confirm_password(current_user, body["password"])
         discard_uploads(owner=str(current_user.id))  # the files go now, from the store too
-        current_user.delete()  # reverse_delete_rule=CASCADE removes sessions and posts
+        current_user.delete()  # reverse_delete_rule=CASCADE removes sessions, posts, mailed tokens and the outbox
         return self.no_content()
 
 
@@ -48,6 +49,8 @@ class MyPassword(BaseResource):
         # the new password was meant to close.
         revoke_user_sessions(current_user, keep=uuid.UUID(get_jwt()["sid"]))
         User.objects(id=current_user.id).update_one(set__password_hash=new_hash)
+        tokens.revoke(current_user.id, "password_reset")  # the stamp kills them anyway; this drops them now
+        outbox.send_password_changed(str(current_user.id))
         return self.no_content()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import request
 
+from app.accounts import ensure_may_publish
 from app.auth import current_user, optional_user, public
 from app.decorators import json_required
 from app.docs.posts import POST_CREATE, POST_UPDATE
@@ -20,7 +21,16 @@ from app.errors import BadRequest, Forbidden, NotFound, PreconditionFailed
 from app.etag import etag, if_match_versions, not_modified
 from app.models import Post, User, mongo_to_dict, raw_to_dict
 from app.models.post import STATUSES, normalise_tags
-from app.pagination import paginated, parse_page, parse_query, parse_sort
+from app.pagination import (
+    cursor_paginated,
+    keyset_page,
+    next_cursor,
+    paginated,
+    parse_cursor,
+    parse_page,
+    parse_query,
+    parse_sort,
+)
 from app.storage.uploads import attaching, discard_uploads, with_attachments
 from app.validation import trim
 from app.views.base import BaseResource, make_api
@@ -73,17 +83,28 @@ def parse_filters(args: Mapping[str, str], *, mine: bool) -> dict[str, Any]:
 
 
 def list_posts(base: dict[str, Any], *, mine: bool = False) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """One page of posts matching `base` and the client's filters, in the requested order, with the Link header."""
-    page, sort, filters = parse_query(
+    """One page of posts matching `base` and the client's filters, in the requested order, with the Link header.
+
+    By `cursor`: the page after the cursor's post, with no count (see app.pagination); by `page`: counted and
+    skipped to, with `nextCursor` to go on by cursor from there.
+    """
+    page, sort, filters, after = parse_query(
         parse_page,
         lambda: parse_sort(SORTS, DEFAULT_SORT),
         lambda: parse_filters(request.args, mine=mine),
+        lambda: parse_cursor(request.args.get("sort", DEFAULT_SORT)),
     )
     query = {**base, **filters}
     collection = Post._get_collection()
+    field = sort[0][0]
+    sort_name = request.args.get("sort", DEFAULT_SORT)
+    if after is not None:
+        raws, following = keyset_page(collection, query, sort, sort_name, page.per_page, after)
+        return cursor_paginated(with_attachments([raw_to_dict(Post, raw) for raw in raws]), page, following)
     total = collection.count_documents(query)
-    cursor = collection.find(query, sort=sort, skip=page.skip, limit=page.per_page)
-    return paginated(with_attachments([raw_to_dict(Post, raw) for raw in cursor]), total, page)
+    raws = list(collection.find(query, sort=sort, skip=page.skip, limit=page.per_page))
+    following = next_cursor(raws, sort_name, field) if raws and page.skip + len(raws) < total else None
+    return paginated(with_attachments([raw_to_dict(Post, raw) for raw in raws]), total, page, next_cursor=following)
 
 
 def find_post(post_id: str) -> dict[str, Any]:
@@ -147,6 +168,8 @@ class PostList(BaseResource):
     @json_required(schema=POST_CREATE)
     def post(self, body: dict):
         """Write a post."""
+        if body.get("status") == "published":
+            ensure_may_publish(current_user)
         post = Post(
             author=current_user._get_current_object(),  # the document: a bare id would be stored unconverted
             title=trim(body["title"]),
@@ -176,6 +199,8 @@ class PostItem(BaseResource):
     def patch(self, post_id: str, body: dict):
         """Change a post; one atomic conditional update, so concurrent writers cannot both win."""
         raw = writable_post(post_id)
+        if body.get("status") == "published" and raw["status"] != "published":
+            ensure_may_publish(current_user)
         changes: dict[str, Any] = {"inc__version": 1}
         if "title" in body:
             changes["set__title"] = trim(body["title"])

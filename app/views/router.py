@@ -13,10 +13,13 @@ class Router:
     def init_app(self, app: Flask) -> None:
         from app.views import (
             auth,
+            email_change,
+            email_verification,
             health,
             identities,
             me,
             oidc,
+            password_reset,
             post_exports,
             post_imports,
             posts,
@@ -26,6 +29,7 @@ class Router:
         )
 
         blueprints = (sample, auth, oidc, me, identities, users, posts, post_imports, post_exports, uploads)
+        blueprints += (email_verification, password_reset, email_change)
         for blueprint in (noun.blueprint for noun in blueprints):
             app.register_blueprint(blueprint, url_prefix=API_PREFIX)
         app.register_blueprint(health.blueprint)  # probes live at the root, outside the versioned API

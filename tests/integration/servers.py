@@ -133,6 +133,23 @@ class ServersTestCase(unittest.TestCase):
         self.redis_process = process  # the latest one, for tests that stop it
         return f"redis://127.0.0.1:{port}/0"
 
+    def start_smtp(self) -> tuple[int, Path]:
+        """aiosmtpd in its own process, writing each message it receives to a folder: (port, folder).
+
+        Without aiosmtpd the test is skipped, unless REQUIRE_SMTP is set (CI): then it fails.
+        """
+        if importlib.util.find_spec("aiosmtpd") is None:
+            self.require("REQUIRE_SMTP", "aiosmtpd (pip install -r requirements-dev.txt)")
+        port, folder = free_port(), self.temp_dir()
+        sink = "tests.integration.mail_sink.Sink"
+        process = self.start(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", sink, str(folder)]
+        )
+        self.addCleanup(process.kill)  # runs before the generic stop: the sink keeps nothing in memory
+        self.wait_until_listening(process, port)
+        self.smtp_process = process  # the latest one, for tests that stop it
+        return port, folder
+
     def start_mongo_standin(self, port: int, data_file: Path) -> subprocess.Popen:
         """nx-27017: a MongoDB wire-protocol server over SQLite, in its own process."""
         process = self.start(
@@ -164,6 +181,12 @@ class ServersTestCase(unittest.TestCase):
             "RATELIMIT_STORAGE_URI": redis_uri,
             "REDIS_URL": redis_uri,  # the job queue; production requires one
             "S3_BUCKET": "uploads",  # production requires one; nothing calls the store unless a test uploads
+            # Production requires a mail server; nothing listens here, so queued mail waits (no worker runs it)
+            # unless a test brings its own (start_smtp) and a worker.
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(free_port()),
+            "MAIL_DEFAULT_SENDER": "API <no-reply@example.com>",
+            "FRONTEND_URL": "https://app.example.com",
             "RATELIMIT_AUTH": "1000 per minute",
             "WEB_CONCURRENCY": "1",
             "LOG_LEVEL": "WARNING",

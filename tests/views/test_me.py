@@ -6,7 +6,7 @@ from app.models import AuthSession, User
 from tests.views import PASSWORD, TCBase
 
 NEW_PASSWORD = "staple battery horse"
-PUBLIC_PROFILE = {"id", "email", "displayName", "role", "active", "createdAt", "updatedAt"}
+PUBLIC_PROFILE = {"id", "email", "displayName", "role", "active", "emailVerified", "createdAt", "updatedAt"}
 
 
 class MeBase(TCBase):

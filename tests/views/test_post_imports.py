@@ -180,6 +180,7 @@ class TestReading(ImportsBase):
             (location, other_token),
             (LOCATION_PREFIX + str(uuid.uuid4()), self.token),
             (LOCATION_PREFIX + "not-a-job", self.token),
+            (LOCATION_PREFIX + "bad.id!", self.token),  # RQ itself refuses such ids: still 404, never 500
         ):
             with self.subTest(path=path):
                 self.assert_problem(self.request("GET", path, token=token), 404)

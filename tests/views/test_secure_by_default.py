@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from flask_restful import Resource
 from app.models import User
 from app.views.base import BaseResource
 from config import TestConfig
+from tests.mail import MailTCBase
 from tests.views import PASSWORD, TCBase, random_email
 
 # Every (method, rule) reachable without a token. A new public endpoint must be added here on purpose.
@@ -24,6 +26,11 @@ PUBLIC = {
     ("GET", "/api/v1/auth/oidc/<provider>/login"),
     ("GET", "/api/v1/auth/oidc/<provider>/callback"),
     ("POST", "/api/v1/auth/oidc/token"),
+    # Mailed links open the client app, maybe where nobody is signed in; a reset is asked for signed out.
+    ("POST", "/api/v1/auth/verify-email"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
+    ("POST", "/api/v1/auth/confirm-email"),
     ("GET", "/api/v1/posts"),
     ("GET", "/api/v1/posts/<post_id>"),
     ("GET", "/health"),
@@ -233,3 +240,55 @@ class TestNoSecretsLeak(TCBase):
                 self.assertNotIn(secret, echoed)
         self.assertIn("account created", logged)  # the flows did log, so the check means something
         self.assertIn('"path":"/api/v1/auth/login"', logged)
+
+
+class TestNoMailTokensLeak(MailTCBase):
+    """Every mailed flow, logged at DEBUG with the worker running the jobs: no token reaches a log or a response."""
+
+    settings = {"LOG_LEVEL": "DEBUG"}
+
+    def setUp(self) -> None:
+        root, app_logger = logging.getLogger(), logging.getLogger("app")
+        self.addCleanup(root.setLevel, root.level)
+        self.addCleanup(app_logger.setLevel, app_logger.level)
+        super().setUp()
+
+    def test_mailed_tokens_never_reach_a_log_line_or_a_response(self):
+        email, new_email, new_password = random_email(), random_email(), "a brand new passphrase"
+        responses = []
+        with every_log_line() as lines:
+            signup = {"email": email, "password": PASSWORD, "displayName": "Mail Leak Check"}
+            responses.append(self.request("POST", "auth/signup", json=signup))
+            self.run_jobs()
+            verification = self.mailbox.token(self.mailbox.to(email)[0])
+            responses.append(self.request("POST", "auth/verify-email", json={"token": verification}))
+            responses.append(self.request("POST", "auth/verify-email", json={"token": verification}))  # spent
+            responses.append(self.request("POST", "auth/password-reset", json={"email": email}))
+            self.run_jobs()
+            reset = self.mailbox.token(self.mailbox.to(email)[-1])
+            confirm = {"token": reset, "newPassword": new_password}
+            responses.append(self.request("POST", "auth/password-reset/confirm", json={**confirm, "newPassword": "x"}))
+            responses.append(self.request("POST", "auth/password-reset/confirm", json=confirm))
+            responses.append(self.request("POST", "auth/password-reset/confirm", json=confirm))  # spent
+            token = self.login(email, new_password)
+            change = {"email": new_email, "password": new_password}
+            responses.append(self.request("PUT", "me/email", json=change, token=token))
+            self.run_jobs()
+            confirmation = self.mailbox.token(self.mailbox.to(new_email)[-1])
+            responses.append(self.request("POST", "auth/confirm-email", json={"token": confirmation}))
+            responses.append(self.request("POST", "auth/confirm-email", json={"token": confirmation}))  # spent
+            self.run_jobs()
+        secrets = [verification, reset, confirmation, new_password, PASSWORD]
+        secrets += [hashlib.sha256(t.encode()).hexdigest() for t in (verification, reset, confirmation)]
+
+        logged = "\n".join(lines)
+        for secret in secrets:
+            self.assertNotIn(secret, logged)
+        for response in responses:
+            echoed = response.get_data(as_text=True) + str(response.headers)
+            for secret in secrets:
+                self.assertNotIn(secret, echoed, response.request.path)
+        self.assertEqual(len(self.mailbox.messages()), 5)  # verify, reset, changed notice, confirmation, old notice
+        self.assertIn('"kind":"send_mail"', logged)  # the jobs ran and logged, so the check means something
+        self.assertIn("app.mail INFO mail", logged)
+        self.assertIn('"path":"/api/v1/auth/confirm-email"', logged)

@@ -7,7 +7,7 @@ import uuid
 from app.models import User
 from tests.views import PASSWORD, TCBase, random_email
 
-PUBLIC_PROFILE = {"id", "email", "displayName", "role", "active", "createdAt", "updatedAt"}
+PUBLIC_PROFILE = {"id", "email", "displayName", "role", "active", "emailVerified", "createdAt", "updatedAt"}
 
 
 class SignupBase(TCBase):

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from app.models import User
 from tests.views import PASSWORD, TCBase
 
-PUBLIC_PROFILE = {"id", "email", "displayName", "role", "active", "createdAt", "updatedAt"}
+PUBLIC_PROFILE = {"id", "email", "displayName", "role", "active", "emailVerified", "createdAt", "updatedAt"}
 
 
 def links(header: str) -> dict[str, dict[str, list[str]]]:

@@ -1,0 +1,240 @@
+"""Cursor (keyset) pagination of the post lists: every sort, ties, stability under inserts, tampering, the envelope."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from app.models import Post
+from tests.views import TCBase
+
+SORTS = ("createdAt", "-createdAt", "updatedAt", "-updatedAt", "title", "-title")
+STORED = {"createdAt": "created_at", "updatedAt": "updated_at", "title": "title"}
+START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+class CursorBase(TCBase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.author, self.token = self.auth()
+
+    def insert(self, count: int, *, status: str = "published", tags: list[str] | None = None, **fixed: Any) -> list:
+        """Raw posts, as the model stores them; every third one shares its timestamps and title with the next."""
+        docs = []
+        for n in range(count):
+            stamp = START + timedelta(seconds=(n // 3) * 60 + n % 2)  # runs of equal values: ties
+            docs.append(
+                {
+                    "_id": str(uuid.uuid4()),
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "author": str(self.author.id),
+                    "title": f"Title {n // 2:03d}",
+                    "body": "Some body text.",
+                    "tags": tags or ["x"],
+                    "status": status,
+                    "version": 1,
+                    "attachments": [],
+                    **fixed,
+                }
+            )
+        with self.app.app_context():
+            Post._get_collection().insert_many(docs)
+        return docs
+
+    def get(self, url: str, token: str | None = None) -> dict[str, Any]:
+        response = self.request("GET", url, token=token)
+        self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+        return response.get_json()
+
+    def walk(self, path: str, query: str = "", per_page: int = 3, token: str | None = None) -> list[dict[str, Any]]:
+        """Every item of a list: page 1 by number, then by cursor until there is no next cursor."""
+        body = self.get(f"{path}?perPage={per_page}{query}", token)
+        items = list(body["items"])
+        while "nextCursor" in body:
+            body = self.get(f"{path}?perPage={per_page}{query}&cursor={body['nextCursor']}", token)
+            self.assertNotIn("total", body)
+            items += body["items"]
+        return items
+
+    def assert_ordered(self, items: list[dict[str, Any]], sort: str) -> None:
+        name = sort.lstrip("-")
+        values = [item[name] for item in items]
+        self.assertEqual(values, sorted(values, reverse=sort.startswith("-")))
+
+    def problem_field(self, url: str, token: str | None = None) -> dict[str, Any]:
+        body = self.assert_problem(self.request("GET", url, token=token), 400)
+        self.assertEqual([e["field"] for e in body["errors"]], ["cursor"])
+        return body
+
+
+class TestWalk(CursorBase):
+    def test_every_sort_walks_every_post_once_in_order_despite_ties(self):
+        docs = self.insert(14)
+        for sort in SORTS:
+            with self.subTest(sort=sort):
+                items = self.walk("posts", f"&sort={sort}")
+
+                self.assertEqual(sorted(i["id"] for i in items), sorted(d["_id"] for d in docs))
+                self.assertEqual(len(items), len(docs))
+                self.assert_ordered(items, sort)
+
+    def test_a_tie_group_longer_than_a_page_is_walked_whole(self):
+        docs = self.insert(9, created_at=START, updated_at=START, title="Same")
+        for sort in SORTS:
+            with self.subTest(sort=sort):
+                items = self.walk("posts", f"&sort={sort}", per_page=2)
+
+                self.assertEqual(sorted(i["id"] for i in items), sorted(d["_id"] for d in docs))
+
+    def test_filters_and_my_drafts_page_by_cursor(self):
+        self.insert(5, tags=["x"])
+        tagged = self.insert(7, tags=["y"])
+        drafts = self.insert(4, status="draft", tags=["y"])
+
+        public = self.walk("posts", "&tag=y&sort=title", per_page=2)
+        mine = self.walk("me/posts", "&tag=y&status=draft", per_page=3, token=self.token)
+        searched = self.walk("posts", f"&author={self.author.id}&q=title&sort=-updatedAt", per_page=4)
+
+        self.assertEqual(sorted(i["id"] for i in public), sorted(d["_id"] for d in tagged))
+        self.assertEqual(sorted(i["id"] for i in mine), sorted(d["_id"] for d in drafts))
+        self.assertEqual(len(searched), 12)
+
+    def test_a_page_added_to_between_pages_neither_repeats_nor_skips(self):
+        docs = self.insert(9)
+        first = self.get("posts?perPage=4&sort=-createdAt")
+        later = START + timedelta(days=1)
+        earlier = START - timedelta(days=1)
+        # Newer posts land before the cursor (not shown, as on any feed); an older one lands ahead of it.
+        newer = self.insert(3, created_at=later, updated_at=later)
+        older = self.insert(1, created_at=earlier, updated_at=earlier)
+        items = list(first["items"])
+        body = first
+        while "nextCursor" in body:
+            body = self.get(f"posts?perPage=4&sort=-createdAt&cursor={body['nextCursor']}")
+            items += body["items"]
+
+        ids = [i["id"] for i in items]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(sorted(ids), sorted([d["_id"] for d in docs] + [older[0]["_id"]]))
+        self.assertTrue({d["_id"] for d in newer}.isdisjoint(ids))
+
+    def test_an_insert_among_equal_values_between_pages_repeats_nothing(self):
+        docs = self.insert(6, created_at=START, updated_at=START)
+        first = self.get("posts?perPage=2&sort=createdAt")
+        self.insert(2, created_at=START, updated_at=START)
+        rest = self.walk_from(first, "posts?perPage=2&sort=createdAt")
+
+        ids = [i["id"] for i in first["items"] + rest]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertTrue({d["_id"] for d in docs} <= set(ids))
+
+    def test_when_the_last_post_seen_is_deleted_the_walk_goes_on(self):
+        docs = self.insert(8, created_at=START, updated_at=START)
+        first = self.get("posts?perPage=3&sort=createdAt")
+        with self.app.app_context():
+            Post._get_collection().delete_one({"_id": first["items"][-1]["id"]})
+        rest = self.walk_from(first, "posts?perPage=3&sort=createdAt")
+
+        ids = [i["id"] for i in first["items"] + rest]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(len(ids), len(docs))
+
+    def walk_from(self, body: dict[str, Any], url: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while "nextCursor" in body:
+            body = self.get(f"{url}&cursor={body['nextCursor']}")
+            items += body["items"]
+        return items
+
+
+class TestEnvelope(CursorBase):
+    def test_numbered_pages_offer_the_next_cursor_except_the_last(self):
+        self.insert(5)
+
+        first = self.get("posts?perPage=3")
+        last = self.get("posts?perPage=3&page=2")
+
+        self.assertEqual((first["total"], first["totalPages"]), (5, 2))
+        self.assertIn("nextCursor", first)
+        self.assertNotIn("nextCursor", last)
+
+    def test_a_cursor_page_has_no_count_and_links_first_and_next_by_cursor(self):
+        self.insert(7)
+        first = self.get("posts?perPage=3&tag=x")
+
+        response = self.request("GET", f"posts?perPage=3&tag=x&cursor={first['nextCursor']}")
+        body = response.get_json()
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(set(body), {"items", "perPage", "nextCursor"})
+        self.assertEqual((len(body["items"]), body["perPage"]), (3, 3))
+        rels = [part.split('rel="')[1].rstrip('"') for part in response.headers["Link"].split(", ")]
+        self.assertEqual(rels, ["first", "next"])
+        next_url = response.headers["Link"].split(", ")[1].split(">;")[0].lstrip("<")
+        self.assertEqual(parse_qs(urlsplit(next_url).query)["cursor"], [body["nextCursor"]])
+        self.assertEqual(parse_qs(urlsplit(next_url).query)["tag"], ["x"])
+        last = self.request("GET", next_url)
+        self.assertEqual(len(last.get_json()["items"]), 1)
+        self.assertNotIn("nextCursor", last.get_json())
+        self.assertNotIn('rel="next"', last.headers["Link"])
+
+
+class TestRefused(CursorBase):
+    def cursor(self, path: str = "posts", query: str = "", token: str | None = None) -> str:
+        self.insert(4)
+        return self.get(f"{path}?perPage=2{query}", token)["nextCursor"]
+
+    def test_an_altered_cursor_is_a_400_naming_cursor(self):
+        cursor = self.cursor()
+        payload, signature = cursor.split(".")
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        data[3] = 0  # a different tie count, same signature
+        forged = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
+
+        for bad in (f"{forged}.{signature}", cursor[:-1] + ("A" if cursor[-1] != "A" else "B"), "x", "a.b.c", "é"):
+            with self.subTest(cursor=bad):
+                self.problem_field(f"posts?perPage=2&cursor={bad}")
+
+    def test_a_cursor_signed_with_another_key_is_a_400(self):
+        payload = json.dumps(["-createdAt", {"t": 0}, str(uuid.uuid4()), 0], separators=(",", ":")).encode()
+        mac = hmac.new(b"another key", b"cursor\0/api/v1/posts\0" + payload, hashlib.sha256).digest()[:16]
+        encode = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()  # noqa: E731
+
+        self.problem_field(f"posts?cursor={encode(payload)}.{encode(mac)}")
+
+    def test_a_cursor_from_another_list_is_a_400(self):
+        cursor = self.cursor("me/posts", token=self.token)
+
+        self.problem_field(f"posts?perPage=2&cursor={cursor}")
+
+    def test_a_cursor_made_for_another_sort_is_a_400(self):
+        cursor = self.cursor(query="&sort=title")
+
+        body = self.problem_field(f"posts?perPage=2&sort=-title&cursor={cursor}")
+        self.assertIn("sort=title", body["errors"][0]["message"])
+
+    def test_cursor_and_page_together_are_a_400(self):
+        cursor = self.cursor()
+
+        self.problem_field(f"posts?page=2&cursor={cursor}")
+
+    def test_a_good_cursor_with_a_bad_perpage_names_only_perpage(self):
+        cursor = self.cursor()
+
+        self.assert_field_errors(self.request("GET", f"posts?perPage=0&cursor={cursor}"), "perPage")
+
+    def test_the_spec_documents_cursor_on_both_lists(self):
+        spec = self.request("GET", "/openapi.json").get_json()
+
+        for path in ("/api/v1/posts", "/api/v1/me/posts"):
+            names = [p["name"] for p in spec["paths"][path]["get"]["parameters"]]
+            self.assertIn("cursor", names)
+            self.assertIn("page", names)
+        self.assertIn("nextCursor", spec["components"]["schemas"]["PostPage"]["properties"])
