@@ -25,7 +25,7 @@ def seed(post_count: int = 12) -> list[str]:
     for name in DEMO_NAMES:
         email = f"{name.lower()}@demo.example"
         try:
-            authors.append(create_user(email, DEMO_PASSWORD, f"{name} (demo)"))
+            authors.append(create_user(email, DEMO_PASSWORD, f"{name} (demo)", email_verified=True))
         except Conflict:
             authors.append(User.objects.get(email=email))
     for n in range(post_count):

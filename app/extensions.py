@@ -1,12 +1,12 @@
 """Extension objects, created once and bound to each app in `create_app`."""
 
 from flask_cors import CORS
-from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 
+from app.jwt_manager import VerifyOnceJWTManager
 from app.throttling import client_key, is_read_or_unthrottled, is_unthrottled, setting
 
-jwt = JWTManager()
+jwt = VerifyOnceJWTManager()  # flask-jwt-extended's, verifying a token once per request
 cors = CORS()
 limiter = Limiter(
     key_func=client_key,

@@ -157,10 +157,13 @@ def measure_create_app() -> float:
     return float(out.stdout.strip().splitlines()[-1]) * 1000
 
 
-def measure_suite() -> float:
+def measure_suite() -> tuple[float, str]:
+    """The whole suite's wall time, and its closing line (a failing test is reported, not fatal here)."""
     started = time.perf_counter()
-    subprocess.run([str(BIN / "pytest"), "-q", "-p", "no:cacheprovider"], cwd=ROOT, check=True, capture_output=True)
-    return time.perf_counter() - started
+    command = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    summary = next((line for line in reversed(run.stdout.splitlines()) if " in " in line and "passed" in line), "")
+    return time.perf_counter() - started, summary.strip("= ")
 
 
 def measure_hash() -> tuple[str, float]:
@@ -317,6 +320,17 @@ def machine() -> dict[str, str]:
     }
 
 
+def ensure_requirements() -> None:
+    """Eve and pyinstrument (bench/requirements.txt), installed into this environment on first use."""
+    try:
+        import eve  # noqa: F401
+        import pyinstrument  # noqa: F401
+    except ImportError:
+        log.info("installing bench/requirements.txt")
+        requirements = ROOT / "bench" / "requirements.txt"
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-r", str(requirements)], check=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "3")))
@@ -331,6 +345,7 @@ def main() -> int:
     for tool in ("wrk", "taskset", "pgrep"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is required (apt-get install wrk util-linux procps)")
+    ensure_requirements()
     stores = [s for s in args.stores.split(",") if s]
     if "redis" in stores and not Path(REDIS).exists():
         raise SystemExit("redis-server is required (apt-get install redis-server)")
@@ -381,8 +396,9 @@ def main() -> int:
 
         report["scale"] = scale.run_all(print_table=True)
     if not args.skip_suite:
-        report["suiteSeconds"] = round(measure_suite(), 1)
-        print(f"test suite:              {report['suiteSeconds']:.1f} s")
+        seconds, summary = measure_suite()
+        report["suiteSeconds"], report["suiteSummary"] = round(seconds, 1), summary
+        print(f"test suite:              {seconds:.1f} s ({summary})")
     report["loadAfter"] = load()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")

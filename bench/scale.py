@@ -65,8 +65,8 @@ def measure(size: int) -> dict[str, float]:
         data = documents(app.extensions["passwords"]["hasher"], count=size)
         db = get_db()
         db.users.insert_many(data["users"])
-        for start in range(0, size, 5000):
-            db.posts.insert_many(data["posts"][start : start + 5000])
+        for start in range(0, size, 2000):
+            db.posts.insert_many(data["posts"][start : start + 2000])
     log.info("%d posts loaded in %.1f s", size, time.perf_counter() - started)
     client = app.test_client()
     per_page = 20
@@ -88,6 +88,7 @@ def run_one(store: str, size: int) -> dict[str, float]:
         "SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "ACCESS_LOG": "false",
+        "MONGODB_TIMEOUT_MS": "600000",  # loading 100,000 posts into nx-27017 takes a while per batch
         "LOG_LEVEL": "ERROR",
         "PYTHONPATH": str(ROOT),
     }

@@ -54,6 +54,8 @@ def schemathesis(base: str, seconds: int, header: str | None = None, *options: s
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "scripts.fuzz_hooks", "FUZZ_BASE": base, "FUZZ_TOKEN": token}
     command = [
         str(BIN / "schemathesis"),
+        "--config-file",
+        str(ROOT / "scripts" / "schemathesis.toml"),
         "run",
         f"{base}/openapi.json",
         "--checks",

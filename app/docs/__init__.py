@@ -26,8 +26,22 @@ from app.docs import (
 )
 from app.docs.common import PROBLEM_SCHEMA
 
-NOUNS = (sample, auth, oidc, me, identities, users, posts, post_imports, post_exports, uploads, health)
-NOUNS += (email_verification, password_reset, email_change)
+NOUNS = (
+    sample,
+    auth,
+    oidc,
+    me,
+    identities,
+    users,
+    posts,
+    post_imports,
+    post_exports,
+    uploads,
+    email_verification,
+    password_reset,
+    email_change,
+    health,
+)
 
 SPEC_ROUTE = "/openapi.json"
 DOCS_ROUTE = "/apidocs/"

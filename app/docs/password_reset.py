@@ -30,12 +30,14 @@ PATHS = {
         "post": {
             "operationId": "requestPasswordReset",
             "summary": "Mail me a link to choose a new password",
-            "description": "Public. Always 202 with the same body, in about the same time, whether or not an account "
-            "uses the address: the request is only queued, and the worker looks the address up, so nothing here "
-            "tells who has an account. Only an active account's address gets a message; its link opens "
-            "`FRONTEND_URL/reset-password?token=...`, works once, for 30 minutes, and dies with any newer reset "
-            "request or password change. Throttled per address (`RATELIMIT_MAIL_PER_EMAIL`, 5 per 15 minutes) "
-            "and per client (`RATELIMIT_MAIL_PER_ADDRESS`).",
+            "description": (
+                "Public. Always 202 with the same body, in about the same time, whether or not an account uses the "
+                "address (or it is an address at all): the request is only queued, and the worker looks the address "
+                "up, so nothing here tells who has an account. Only an active account's address gets a message; its "
+                "link opens `FRONTEND_URL/reset-password?token=...`, works once, for 30 minutes, and dies with any "
+                "newer reset request or password change. Throttled per address (`RATELIMIT_MAIL_PER_EMAIL`, 5 per "
+                "15 minutes) and per client (`RATELIMIT_MAIL_PER_ADDRESS`)."
+            ),
             "tags": ["auth"],
             "security": [],
             "requestBody": json_body("PasswordResetRequest", {"email": "ada@example.com"}),

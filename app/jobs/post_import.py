@@ -7,10 +7,11 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
+from app.accounts import UNVERIFIED_PUBLISH, ensure_may_publish
 from app.docs.post_imports import POST_IMPORT_ITEM
-from app.errors import BadRequest
-from app.jobs.runner import Progress
-from app.models import Post, utcnow
+from app.errors import BadRequest, Forbidden
+from app.jobs.runner import JobFailed, Progress
+from app.models import Post, User, utcnow
 from app.models.post import normalise_tags
 from app.validation import trim, validate
 
@@ -24,9 +25,11 @@ def post_id(import_id: str, index: int) -> uuid.UUID:
     return uuid.uuid5(uuid.UUID(import_id), str(index))
 
 
-def build(item: Any, author_id: str, import_id: str, index: int) -> dict[str, Any]:
+def build(item: Any, author_id: str, import_id: str, index: int, may_publish: bool = True) -> dict[str, Any]:
     """The stored document for one item, checked like a created post; 400 (BadRequest) when it is invalid."""
     validate(item, POST_IMPORT_ITEM)
+    if item.get("status") == "published" and not may_publish:
+        raise BadRequest(UNVERIFIED_PUBLISH, errors=[{"field": "status", "message": "needs a verified address"}])
     now = utcnow()
     post = Post(
         id=post_id(import_id, index),
@@ -42,6 +45,18 @@ def build(item: Any, author_id: str, import_id: str, index: int) -> dict[str, An
     document = post.to_mongo().to_dict()
     document["author"] = author_id  # stored as the canonical id string, as the model stores references
     return document
+
+
+def publishing_allowed(author_id: str) -> bool:
+    """Whether the author may publish now, as `POST /posts` decides; a deleted account imports nothing."""
+    author = User.objects(id=author_id).first()
+    if author is None:
+        raise JobFailed("The account no longer exists")
+    try:
+        ensure_may_publish(author)
+    except Forbidden:
+        return False
+    return True
 
 
 def insert(documents: list[dict[str, Any]]) -> tuple[int, int]:
@@ -69,13 +84,14 @@ def describe(error: BadRequest) -> str:
 def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Import every valid item; report the invalid ones by index (the first 50)."""
     items, author_id, import_id = params["items"], params["userId"], params["jobId"]
+    may_publish = publishing_allowed(author_id)
     created = present = invalid = 0
     errors: list[dict[str, Any]] = []
     for start in range(0, len(items), BATCH):
         documents = []
         for index in range(start, min(start + BATCH, len(items))):
             try:
-                documents.append(build(items[index], author_id, import_id, index))
+                documents.append(build(items[index], author_id, import_id, index, may_publish))
             except BadRequest as error:
                 invalid += 1
                 if len(errors) < MAX_REPORTED_ERRORS:

@@ -43,7 +43,7 @@ def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         log.warning("mail %s (%s) not sent: %s", message_id, template, error)
         raise JobFailed(SEND_FAILED) from None
     MailMessage.objects(id=message_id).update_one(set__status="sent", set__sent_at=utcnow())
-    log.info("mail %s (%s) sent", message_id, template)
+    log.info("mail %s (%s) %s", message_id, template, "logged" if current_app.config["MAIL_LOG_ONLY"] else "sent")
     progress(1, 1)
     return {"sent": True}
 

@@ -6,14 +6,13 @@ Redis or a log: only the message (and the log sender, in development) ever holds
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 
 from app.models import AccountToken, User, utcnow
+from app.one_time import digest, is_live, new_secret
 
 LIFETIMES = {
     "verify_email": "EMAIL_VERIFICATION_TTL_SECONDS",
@@ -22,11 +21,6 @@ LIFETIMES = {
 }
 # For these kinds only the newest request counts: an older link dies when a newer one is issued.
 NEWEST_ONLY = frozenset({"password_reset", "email_change"})
-
-
-def digest(value: str) -> str:
-    """What is stored in place of a token: a leaked database holds nothing that opens a link."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 def password_stamp(password_hash: str | None) -> str:
@@ -52,7 +46,7 @@ def issue(
         tokens.delete()
     else:
         tokens.filter(message_id=message_id).delete()
-    raw = secrets.token_urlsafe(32)
+    raw = new_secret()
     AccountToken(
         kind=kind,
         user=user,
@@ -70,25 +64,10 @@ def issue(
 def spend(kind: str, raw: str) -> dict[str, Any] | None:
     """Remove and return the live token of `kind`; None when unknown, used, expired or of another kind."""
     found = AccountToken._get_collection().find_one_and_delete({"token_hash": digest(raw), "kind": kind})
-    return found if found is not None and _is_live(found) else None
+    return found if found is not None and is_live(found) else None
 
 
 def revoke(user_id: Any, *kinds: str) -> None:
     """Kill every outstanding token of these kinds for the user (a password or address change)."""
     for kind in kinds:
         AccountToken.objects(user=user_id, kind=kind).delete()
-
-
-def _is_live(raw: dict[str, Any]) -> bool:
-    """True until `expires_at` (MongoDB's TTL sweep runs only once a minute; some servers keep text)."""
-    expires = raw.get("expires_at")
-    if isinstance(expires, str):
-        try:
-            expires = datetime.fromisoformat(expires)
-        except ValueError:
-            return False
-    if not isinstance(expires, datetime):
-        return False
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=UTC)
-    return expires > utcnow()

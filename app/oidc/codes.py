@@ -6,41 +6,15 @@ its short lifetime has passed (MongoDB's TTL index only sweeps once a minute).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from app.models import User, utcnow
 from app.models.oidc_state import LinkTicket, LoginCode
+from app.one_time import digest, is_live, new_secret
 
 LOGIN_CODE_SECONDS = 60
 LINK_TICKET_SECONDS = 60
-
-
-def new_secret() -> str:
-    """256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def digest(value: str) -> str:
-    """What is stored in place of a secret: a leaked database holds nothing usable."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def is_live(raw: dict[str, Any]) -> bool:
-    """True until the document's `expires_at` (read as aware UTC, also where a server kept it as text)."""
-    expires = raw.get("expires_at")
-    if isinstance(expires, str):
-        try:
-            expires = datetime.fromisoformat(expires)
-        except ValueError:
-            return False
-    if not isinstance(expires, datetime):
-        return False
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=UTC)
-    return expires > utcnow()
 
 
 def spend(model: type, field: str, value: str) -> dict[str, Any] | None:

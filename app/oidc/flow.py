@@ -23,8 +23,9 @@ from app.models import User, utcnow
 from app.models.identity import Identity
 from app.models.oidc_state import OidcState
 from app.oidc import client
-from app.oidc.codes import digest, is_live, issue_login_code, spend_link_ticket
+from app.oidc.codes import issue_login_code, spend_link_ticket
 from app.oidc.providers import Provider
+from app.one_time import digest, is_live
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ def _create_account(provider: Provider, claims: dict[str, Any], email: str) -> U
         raise Forbidden("The provider's e-mail address is not one this API can store") from None
     name = claims.get("name") if isinstance(claims.get("name"), str) else ""
     display_name = (name.strip() or email.split("@", 1)[0])[:100]
-    user = User(email=email, display_name=display_name)
+    user = User(email=email, display_name=display_name, email_verified=True)  # the provider verified it
     try:
         user.save(force_insert=True)
     except NotUniqueError:  # the unique index decides between two concurrent first sign-ins

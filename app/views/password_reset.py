@@ -11,9 +11,11 @@ from app.accounts import normalise_email
 from app.auth import public
 from app.decorators import json_required
 from app.docs.password_reset import PASSWORD_RESET_CONFIRM, PASSWORD_RESET_REQUEST, RESET_ACCEPTED
+from app.errors import BadRequest
 from app.extensions import limiter
 from app.mail import flows, outbox
 from app.throttling import ip_key, setting
+from app.validation import trim
 from app.views.auth import auth_limited
 from app.views.base import BaseResource, make_api
 
@@ -46,8 +48,12 @@ class PasswordReset(BaseResource):
     @json_required(schema=PASSWORD_RESET_REQUEST)
     def post(self, body: dict):
         """Mail a password-reset link, if an account uses the address (the answer is the same either way)."""
+        try:
+            email = normalise_email(body["email"])
+        except BadRequest:
+            email = trim(body["email"]).lower()  # no account can have it; still the same work and answer
         # The same work for every address: queue a job; the worker looks the address up, not this request.
-        outbox.send_password_reset(normalise_email(body["email"]))
+        outbox.send_password_reset(email)
         return RESET_ACCEPTED, 202
 
 

@@ -28,8 +28,21 @@ class Router:
             users,
         )
 
-        blueprints = (sample, auth, oidc, me, identities, users, posts, post_imports, post_exports, uploads)
-        blueprints += (email_verification, password_reset, email_change)
+        blueprints = (
+            sample,
+            auth,
+            oidc,
+            me,
+            identities,
+            users,
+            posts,
+            post_imports,
+            post_exports,
+            uploads,
+            email_verification,
+            password_reset,
+            email_change,
+        )
         for blueprint in (noun.blueprint for noun in blueprints):
             app.register_blueprint(blueprint, url_prefix=API_PREFIX)
         app.register_blueprint(health.blueprint)  # probes live at the root, outside the versioned API

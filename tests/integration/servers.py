@@ -133,17 +133,19 @@ class ServersTestCase(unittest.TestCase):
         self.redis_process = process  # the latest one, for tests that stop it
         return f"redis://127.0.0.1:{port}/0"
 
-    def start_smtp(self) -> tuple[int, Path]:
+    def start_smtp(self, tls: tuple[Path, Path] | None = None) -> tuple[int, Path]:
         """aiosmtpd in its own process, writing each message it receives to a folder: (port, folder).
 
-        Without aiosmtpd the test is skipped, unless REQUIRE_SMTP is set (CI): then it fails.
+        With `tls` (certificate, key) it offers STARTTLS and requires it. Without aiosmtpd the test is
+        skipped, unless REQUIRE_SMTP is set (CI): then it fails.
         """
         if importlib.util.find_spec("aiosmtpd") is None:
             self.require("REQUIRE_SMTP", "aiosmtpd (pip install -r requirements-dev.txt)")
         port, folder = free_port(), self.temp_dir()
         sink = "tests.integration.mail_sink.Sink"
+        options = ["--tlscert", str(tls[0]), "--tlskey", str(tls[1])] if tls else []
         process = self.start(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", sink, str(folder)]
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", *options, "-c", sink, str(folder)]
         )
         self.addCleanup(process.kill)  # runs before the generic stop: the sink keeps nothing in memory
         self.wait_until_listening(process, port)

@@ -12,6 +12,17 @@ from tests.integration.servers import ServersTestCase
 from tests.views import TCBase
 
 
+class BurstWorker(SimpleWorker):
+    """RQ's in-process worker without its pub/sub listener (nothing sends it commands in a test; joining
+    that thread costs a second per burst)."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+
 class JobsTCBase(ServersTestCase, TCBase):
     """A fresh redis-server per test (its own port, stopped by PID) and a fresh app whose REDIS_URL names it."""
 
@@ -24,8 +35,9 @@ class JobsTCBase(ServersTestCase, TCBase):
         TCBase.setUp(self)
 
     def run_jobs(self) -> None:
-        """Run every queued job to the end, in this process, on the test's database (RQ's SimpleWorker)."""
+        """Run every queued job to the end (retries re-queued at once included), in this process, on the test's
+        database."""
         with self.app.app_context():
             connection = queue.connection()
-            worker = SimpleWorker([queue.queue(connection)], connection=connection, **worker_options(self.app))
+            worker = BurstWorker([queue.queue(connection)], connection=connection, **worker_options(self.app))
             worker.work(burst=True)

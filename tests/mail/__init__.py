@@ -10,36 +10,26 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from rq import SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from app.jobs import queue
-from app.jobs.worker import worker_options
 from tests.integration.mail_sink import Mailbox
 from tests.integration.servers import ServersTestCase
 from tests.jobs import JobsTCBase
 from tests.views import PASSWORD, TCBase
 
 
-class BurstWorker(SimpleWorker):
-    """RQ's in-process worker without its pub/sub listener (nothing sends it commands in a test; joining
-    that thread costs a second per burst)."""
-
-    def subscribe(self) -> None:
-        pass
-
-    def unsubscribe(self) -> None:
-        pass
-
-
 class MailTCBase(JobsTCBase):
     """A fresh redis-server and aiosmtpd per test; `self.mailbox` reads what the sink received."""
+
+    # (certificate, key) for the sink to offer STARTTLS with; see tests/mail/test_tls.py.
+    smtp_tls: tuple[Any, Any] | None = None
 
     def setUp(self) -> None:
         ServersTestCase.setUp(self)  # a missing redis-server fails under REQUIRE_REDIS, else skips
         self.redis_url = self.start_redis()
-        self.smtp_port, folder = self.start_smtp()  # likewise aiosmtpd under REQUIRE_SMTP
+        self.smtp_port, folder = self.start_smtp(self.smtp_tls)  # likewise aiosmtpd under REQUIRE_SMTP
         self.mailbox = Mailbox(folder)
         settings = {
             "REDIS_URL": self.redis_url,
@@ -53,13 +43,6 @@ class MailTCBase(JobsTCBase):
         }
         self.config = type("MailConfig", (TCBase.config,), settings)
         TCBase.setUp(self)
-
-    def run_jobs(self) -> None:
-        """Run every queued job (retries with a 0-second interval included) in this process."""
-        with self.app.app_context():
-            connection = queue.connection()
-            worker = BurstWorker([queue.queue(connection)], connection=connection, **worker_options(self.app))
-            worker.work(burst=True)
 
     def signup(self, email: str, password: str = PASSWORD, name: str = "Mail Test") -> dict[str, Any]:
         """Sign up through the API (which queues the verification message)."""

@@ -245,3 +245,19 @@ class TestAccountDeletion(VerificationBase):
         self.assertEqual(before, (2, 2))
         with self.app.app_context():
             self.assertEqual((AccountToken.objects.count(), MailMessage.objects.count()), (0, 0))
+
+
+class TestTokenGuessing(VerificationBase):
+    settings = {"RATELIMIT_AUTH": "2 per minute"}
+
+    def test_every_endpoint_taking_a_token_is_throttled_per_client(self):
+        bodies = {
+            "auth/verify-email": {"token": "guess"},
+            "auth/confirm-email": {"token": "guess"},
+            "auth/password-reset/confirm": {"token": "guess", "newPassword": "a long enough passphrase"},
+        }
+        for path, body in bodies.items():
+            with self.subTest(path=path):
+                statuses = [self.request("POST", path, json=body).status_code for _ in range(3)]
+
+                self.assertEqual(statuses, [400, 400, 429])

@@ -657,7 +657,7 @@ class TestExchangeThrottled(OidcCase):
 
 class TestExpiry(unittest.TestCase):
     def test_expiry_is_read_from_dates_and_from_text_a_server_may_have_kept(self):
-        from app.oidc.codes import is_live
+        from app.one_time import is_live
 
         future, past = utcnow() + timedelta(seconds=30), utcnow() - timedelta(seconds=1)
         self.assertTrue(is_live({"expires_at": future}))

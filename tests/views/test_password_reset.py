@@ -84,6 +84,13 @@ class TestRequest(ResetBase):
         margin = max(0.25 * max(known_median, unknown_median), 0.050)
         self.assertLessEqual(abs(known_median - unknown_median), margin, timings)
 
+    def test_a_string_that_is_no_address_is_answered_alike_too(self):
+        reply = self.ask("not an address")
+        self.run_jobs()
+
+        self.assertEqual((reply.status_code, reply.get_json()), (202, ACCEPTED))
+        self.assertEqual([job.return_value() for job in self.jobs("finished")], [{"sent": False}])
+
     def test_inactive_accounts_get_no_mail(self):
         user = self.make_user(active=False)
 
@@ -94,9 +101,16 @@ class TestRequest(ResetBase):
 
     def test_the_body_must_hold_a_valid_address(self):
         self.assert_field_errors(self.request("POST", "auth/password-reset", json={}), "email")
-        self.assert_field_errors(self.ask("not an address"), "email")
+        self.assert_field_errors(self.request("POST", "auth/password-reset", json={"email": ""}), "email")
         self.assert_field_errors(self.request("POST", "auth/password-reset", json={"email": "a@b.c", "x": 1}), "x")
         self.assert_problem(self.request("POST", "auth/password-reset", data="{}", content_type="text/plain"), 415)
+
+    def test_the_cross_cutting_refusals_apply_406_and_413(self):
+        html_only = self.ask(random_email(), headers={"Accept": "text/html"})
+        too_big = self.request("POST", "auth/password-reset", json={"email": "a@example.com", "pad": "x" * 1_100_000})
+
+        self.assert_problem(html_only, 406)
+        self.assert_problem(too_big, 413)
 
     def test_the_queue_down_is_503_for_every_address(self):
         user = self.make_user()

@@ -1,0 +1,84 @@
+"""Rate limits counted in a real redis-server: one round trip per limit, the same counts and headers as memory."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+
+from app import create_app
+from app.throttling import OneTripRedisStorage
+from config import TestConfig
+from tests.integration.servers import ServersTestCase
+
+
+def app_counting_in(uri: str):
+    class Counted(TestConfig):
+        RATELIMIT_STORAGE_URI = uri
+        RATELIMIT_DEFAULT = "4 per minute"
+        RATELIMIT_WRITE = "3 per minute"
+
+    return create_app(Counted)
+
+
+class TestRedisRateLimits(ServersTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.uri = self.start_redis()
+        self.redis = redis.Redis.from_url(self.uri)
+
+    def commands(self) -> dict[str, int]:
+        """Successful calls per command (the script's first call fails once: NOSCRIPT, then it is loaded)."""
+        stats = self.redis.info("commandstats").items()
+        return {k.removeprefix("cmdstat_"): v["calls"] - v.get("failed_calls", 0) for k, v in stats}
+
+    def sequence(self, app, method: str, path: str, count: int, **kwargs) -> list[tuple]:
+        client = app.test_client()
+        seen = []
+        for _ in range(count):
+            response = client.open(path, method=method, **kwargs)
+            headers = response.headers
+            seen.append(
+                (
+                    response.status_code,
+                    headers.get("X-RateLimit-Limit"),
+                    headers.get("X-RateLimit-Remaining"),
+                    "Retry-After" in headers,
+                )
+            )
+        return seen
+
+    def test_the_redis_schemes_use_the_one_trip_storage(self):
+        from app.extensions import limiter
+
+        app = app_counting_in(self.uri)
+        with app.app_context():
+            self.assertIsInstance(limiter.storage, OneTripRedisStorage)
+
+    def test_reads_count_and_report_as_in_memory_with_one_script_call_each(self):
+        before = self.commands()
+        in_redis = self.sequence(app_counting_in(self.uri), "GET", "/api/v1/sample", 6)
+        after = self.commands()
+        in_memory = self.sequence(app_counting_in("memory://"), "GET", "/api/v1/sample", 6)
+
+        self.assertEqual(in_redis, in_memory)
+        self.assertEqual([s for s, *_ in in_redis], [200, 200, 200, 200, 429, 429])
+        self.assertEqual([r for _, _, r, _ in in_redis[:4]], ["3", "2", "1", "0"])
+        self.assertEqual(after.get("evalsha", 0) - before.get("evalsha", 0), 6)
+        # The headers came from the hit: no GET of the counter, and the only TTLs are the scripts' own.
+        self.assertEqual(after.get("get", 0), before.get("get", 0))
+        self.assertEqual(after.get("ttl", 0) - before.get("ttl", 0), 6)
+
+    def test_writes_spend_the_shared_budget_as_in_memory(self):
+        body = {"json": {"name": "x"}}
+        in_redis = self.sequence(app_counting_in(self.uri), "POST", "/api/v1/sample", 5, **body)
+        in_memory = self.sequence(app_counting_in("memory://"), "POST", "/api/v1/sample", 5, **body)
+
+        self.assertEqual(in_redis, in_memory)
+        self.assertEqual(in_redis[-1][0], 429)
+
+    def test_the_reset_header_is_the_window_end(self):
+        response = app_counting_in(self.uri).test_client().get("/api/v1/sample")
+        ttl = self.redis.ttl(next(iter(self.redis.scan_iter("LIMITS*"))))
+
+        self.assertAlmostEqual(int(response.headers["X-RateLimit-Reset"]), time.time() + ttl, delta=2)
