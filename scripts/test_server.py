@@ -25,8 +25,9 @@ log = logging.getLogger("test-server")
 OWN_SERVERS = ("tests/integration", "tests/browser")
 
 
-def pytest(uri: str, extra: list[str]) -> int:
-    env = {**os.environ, "MONGODB_URI": uri}
+def pytest(uri: str, extra: list[str], addopts: str = "") -> int:
+    # PYTEST_ADDOPTS, not arguments: pytest runs that a test starts itself (the generator's) inherit it too.
+    env = {**os.environ, "MONGODB_URI": uri, "PYTEST_ADDOPTS": f"{os.environ.get('PYTEST_ADDOPTS', '')} {addopts}"}
     ignores = [f"--ignore={path}" for path in OWN_SERVERS]
     return subprocess.call([str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", *ignores, *extra], cwd=ROOT, env=env)
 
@@ -46,7 +47,7 @@ def main() -> int:
         try:
             wait_for_port(port)
             log.info("nx-27017 listening on 127.0.0.1:%d (pid %d)", port, server.pid)
-            return pytest(f"mongodb://127.0.0.1:{port}/app_test", ["-m", "not real_dates", *extra])
+            return pytest(f"mongodb://127.0.0.1:{port}/app_test", extra, addopts="-m 'not real_dates'")
         finally:
             server.terminate()
             try:

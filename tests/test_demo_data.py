@@ -66,6 +66,7 @@ class TestLoadOnStart(TCBase):
     config = StartDemoConfig
 
     def test_the_embedded_database_gets_demo_data_and_the_log_says_how_to_sign_in(self):
+        self.app.extensions["mongodb"]["embedded"] = True  # as without MONGODB_URI, whatever this run uses
         with self.assertLogs("app.demo", "WARNING") as logs:
             self.assertTrue(load_on_start(self.app))
 

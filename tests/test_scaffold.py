@@ -68,7 +68,12 @@ def child_env(**extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("PYTHONPATH", "COVERAGE_PROCESS_START", "PYTEST_ADDOPTS") and not key.startswith("COV_CORE_")
+        if key
+        not in (
+            "PYTHONPATH",
+            "COVERAGE_PROCESS_START",
+        )
+        and not key.startswith("COV_CORE_")
     }
     return {**env, "PYTHONDONTWRITEBYTECODE": "1", **extra}
 
