@@ -47,6 +47,8 @@ test: $(DEV) $(OIDC_PROVIDER) lint  ## Lint, then run the whole suite with cover
 
 bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || { echo "make bench needs redis-server: apt-get install redis-server" >&2; exit 1; }
+	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 
 test-server: $(DEV) $(OIDC_PROVIDER)  ## The in-process tests against a MongoDB server process (nx-27017, or MONGODB_URI if set)

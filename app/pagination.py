@@ -159,8 +159,10 @@ def parse_cursor(sort: str, args: Mapping[str, str] | None = None) -> Cursor | N
         encoded, signature = raw.split(".")
         if len(raw) > MAX_CURSOR_LENGTH or not raw.isascii():
             raise ValueError
-        payload = _unb64(encoded)
-        if not hmac.compare_digest(_unb64(signature), _cursor_mac(payload)):
+        payload, mac = _unb64(encoded), _unb64(signature)
+        if _b64(payload) != encoded or _b64(mac) != signature:  # one spelling per cursor: base64's spare bits too
+            raise ValueError
+        if not hmac.compare_digest(mac, _cursor_mac(payload)):
             raise ValueError
         made_for, value, item_id, seen = json.loads(payload)
         cursor = Cursor(sort=made_for, value=decode_value(value), id=str(item_id), seen=int(seen))
