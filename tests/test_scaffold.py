@@ -172,31 +172,31 @@ class TestRefusals(ProjectCopy):
         self.refused("paths", pattern="paths already names something in app/docs/__init__.py")
 
     def test_files_that_exist_are_refused(self):
-        (self.root / "tests/views/test_books.py").write_text("# mine\n")
+        (self.root / "tests/views/test_probe_books.py").write_text("# mine\n")
         self.before = snapshot(self.root)
 
-        self.refused("books", pattern="tests/views/test_books.py already exists")
-        (self.root / "tests/views/test_books.py").unlink()
-        (self.root / "app/models/book.py").write_text("# mine\n")
+        self.refused("probe_books", pattern="tests/views/test_probe_books.py already exists")
+        (self.root / "tests/views/test_probe_books.py").unlink()
+        (self.root / "app/models/probe_book.py").write_text("# mine\n")
         self.before = snapshot(self.root)
-        self.refused("books", pattern="module app/models/book")
+        self.refused("probe_books", pattern="module app/models/probe_book")
 
     def test_a_registration_file_that_does_not_look_as_expected_is_refused_before_anything_is_written(self):
         docs = self.root / "app/docs/__init__.py"
         docs.write_text(docs.read_text().replace("NOUNS = (", "SECTIONS = ("))
         self.before = snapshot(self.root)
 
-        self.refused("books", pattern="app/docs/__init__.py does not look as expected: one `NOUNS")
+        self.refused("probe_books", pattern="app/docs/__init__.py does not look as expected: one `NOUNS")
 
     def test_a_broken_registration_file_is_refused(self):
         router = self.root / "app/views/router.py"
         router.write_text(router.read_text() + "\ndef (:\n")
         self.before = snapshot(self.root)
 
-        self.refused("books", pattern="app/views/router.py does not parse")
+        self.refused("probe_books", pattern="app/views/router.py does not parse")
 
     def test_a_file_changed_between_planning_and_writing_undoes_everything(self):
-        plan = plan_resource(self.root, "books", None, self.taken)
+        plan = plan_resource(self.root, "probe_books", None, self.taken)
         router = self.root / "app/views/router.py"
         router.write_text(router.read_text() + "# changed meanwhile\n")
         self.before = snapshot(self.root)
@@ -219,15 +219,20 @@ class TestCommand(ProjectCopy):
         return self.app.test_cli_runner().invoke(args=["new-resource", *args])
 
     def test_dry_run_prints_the_files_and_the_edits_and_writes_nothing(self):
-        result = self.run_command("books", "--dry-run")
+        result = self.run_command("probe_books", "--dry-run")
 
         self.assertEqual(result.exit_code, 0, result.output)
-        for path in ("app/models/book.py", "app/docs/books.py", "app/views/books.py", "tests/views/test_books.py"):
+        for path in (
+            "app/models/probe_book.py",
+            "app/docs/probe_books.py",
+            "app/views/probe_books.py",
+            "tests/views/test_probe_books.py",
+        ):
             self.assertIn(f"write {path}", result.output)
         for path in REGISTRATION_FILES:
             self.assertIn(f"+++ b/{path}", result.output)
-        self.assertIn("+from app.models.book import Book", result.output)
-        self.assertIn("/api/v1/books/{bookId}", result.output)
+        self.assertIn("+from app.models.probe_book import ProbeBook", result.output)
+        self.assertIn("/api/v1/probe-books/{probeBookId}", result.output)
         self.assertIn("nothing written", result.output)
         self.assert_nothing_written()
 
@@ -322,18 +327,22 @@ class TestRegistrationLayout(unittest.TestCase):
 
 
 class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
-    """Generate two nouns into a full copy of this project, then run that copy's lint and tests on them."""
+    """Generate two nouns into a full copy of this project, then run that copy's lint and tests on them.
 
-    NOUNS = (("books",), ("reading_list_entries", "--singular", "reading_list_entry"))
+    The nouns are ones no project is likely to have, so the test still passes after a team generates its own
+    (`books`, say) with the command.
+    """
+
+    NOUNS = (("probe_books",), ("probe_reading_list_entries", "--singular", "probe_reading_list_entry"))
     WRITTEN = (
-        "app/models/book.py",
-        "app/docs/books.py",
-        "app/views/books.py",
-        "tests/views/test_books.py",
-        "app/models/reading_list_entry.py",
-        "app/docs/reading_list_entries.py",
-        "app/views/reading_list_entries.py",
-        "tests/views/test_reading_list_entries.py",
+        "app/models/probe_book.py",
+        "app/docs/probe_books.py",
+        "app/views/probe_books.py",
+        "tests/views/test_probe_books.py",
+        "app/models/probe_reading_list_entry.py",
+        "app/docs/probe_reading_list_entries.py",
+        "app/views/probe_reading_list_entries.py",
+        "tests/views/test_probe_reading_list_entries.py",
     )
 
     @classmethod
@@ -358,7 +367,7 @@ class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
     def test_the_command_writes_the_noun_files_and_edits_only_the_registration_files(self):
         for result in self.outputs:
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        self.assertIn("/api/v1/reading-list-entries/{readingListEntryId}", self.outputs[1].stdout)
+        self.assertIn("/api/v1/probe-reading-list-entries/{probeReadingListEntryId}", self.outputs[1].stdout)
         changed = {path for path, digest in self.after.items() if self.before.get(path) != digest}
 
         self.assertEqual(changed, {*self.WRITTEN, *REGISTRATION_FILES})
@@ -380,8 +389,8 @@ class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
             "-q",
             "-p",
             "no:cacheprovider",
-            "tests/views/test_books.py",
-            "tests/views/test_reading_list_entries.py",
+            "tests/views/test_probe_books.py",
+            "tests/views/test_probe_reading_list_entries.py",
             "tests/views/test_docs.py",
             "tests/views/test_secure_by_default.py",
             "tests/test_index_coverage.py",
