@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
+import flask_limiter
 import jwt
-from flask import current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_limiter._manager import LimitManager
 from limits.storage import RedisStorage
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -117,3 +120,80 @@ class OneTripRedisStorage(RedisStorage):
     def get_expiry(self, key: str) -> float:
         hit = self._hit(key)
         return hit[1] if hit else super().get_expiry(key)
+
+
+class ResolvedOnceLimitManager(LimitManager):
+    """Flask-Limiter's LimitManager, working out each route's limits once per app rather than on every request.
+
+    Why this replaces a library path: on every request Flask-Limiter re-reads each limit string, parses it into
+    rate-limit items and walks the route's, blueprint's and application's limits and exemptions: ~0.1 ms of
+    a request, more than the rest of the counting (bench/README.md, "What limits the app now"). What it
+    works out depends only on the app (its views, blueprints and RATELIMIT_* settings, fixed once it is
+    built) and on the limits declared with the limiter, so the answer is kept per app (in `app.extensions`)
+    and per route, and forgotten whenever a limit, an exemption or a route hint is added. Everything that
+    depends on the request still runs each time: who is counted (key functions), `exempt_when`, per-method
+    limits, costs and the counting itself. tests/views/test_throttling.py and
+    tests/integration/test_throttling_redis.py cover the behaviour unchanged.
+    """
+
+    def __init__(self, manager: LimitManager) -> None:  # adopts the state of the manager Flask-Limiter built
+        self.__dict__.update(vars(manager))
+        self._generation = 0
+
+    def _changed(self) -> None:
+        self._generation += 1
+
+    def set_application_limits(self, limits: list) -> None:
+        super().set_application_limits(limits)
+        self._changed()
+
+    def set_default_limits(self, limits: list) -> None:
+        super().set_default_limits(limits)
+        self._changed()
+
+    def add_decorated_limit(self, route: str, limit: Any, override: bool = False) -> None:
+        super().add_decorated_limit(route, limit, override)
+        self._changed()
+
+    def add_blueprint_limit(self, blueprint: str, limit: Any) -> None:
+        super().add_blueprint_limit(blueprint, limit)
+        self._changed()
+
+    def add_route_exemption(self, route: str, scope: Any) -> None:
+        super().add_route_exemption(route, scope)
+        self._changed()
+
+    def add_blueprint_exemption(self, blueprint: str, scope: Any) -> None:
+        super().add_blueprint_exemption(blueprint, scope)
+        self._changed()
+
+    def add_endpoint_hint(self, endpoint: str, callable: str) -> None:
+        if callable not in self._endpoint_hints.get(endpoint, ()):  # called on every request: only news count
+            super().add_endpoint_hint(endpoint, callable)
+            self._changed()
+
+    def resolve_limits(
+        self,
+        app: Flask,
+        endpoint: str | None = None,
+        blueprint: str | None = None,
+        callable_name: str | None = None,
+        in_middleware: bool = False,
+        marked_for_limiting: bool = False,
+    ) -> tuple[list, ...]:
+        resolved = app.extensions.setdefault("resolved_rate_limits", {})
+        key = (self._generation, endpoint, blueprint, callable_name, in_middleware, marked_for_limiting)
+        if key not in resolved:
+            if len(resolved) > 4096:  # generations come and go (tests declare limits): never grow without end
+                resolved.clear()
+            found = super().resolve_limits(app, endpoint, blueprint, callable_name, in_middleware, marked_for_limiting)
+            resolved[key] = tuple(list(group) for group in found)
+        return tuple(list(group) for group in resolved[key])  # copies: callers may extend what they get
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter's Limiter with limits resolved once per app and route (`ResolvedOnceLimitManager`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_manager = ResolvedOnceLimitManager(self.limit_manager)

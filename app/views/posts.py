@@ -1,7 +1,8 @@
 """Posts: public reading, owner writes, `/me/posts`, conditional requests.
 
-List and item reads go to the collection directly and serialise raw documents
-(`raw_to_dict`); writes go through the model so its validation applies.
+Reads and creates go to the collection directly and serialise raw documents (`raw_to_dict`): a create's
+body is checked against the documented schema, and `new_post_document` stores what the model would. Changes
+go through the model's querysets (atomic conditional updates).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app.docs.posts import POST_CREATE, POST_UPDATE
 from app.errors import BadRequest, Forbidden, NotFound, PreconditionFailed
 from app.etag import etag, if_match_versions, not_modified
 from app.models import Post, User, mongo_to_dict, raw_to_dict
-from app.models.post import STATUSES, normalise_tags
+from app.models.post import STATUSES, new_post_document, normalise_tags
 from app.pagination import (
     cursor_paginated,
     keyset_page,
@@ -170,18 +171,18 @@ class PostList(BaseResource):
         """Write a post."""
         if body.get("status") == "published":
             ensure_may_publish(current_user)
-        post = Post(
-            author=current_user._get_current_object(),  # the document: a bare id would be stored unconverted
+        raw = new_post_document(
+            author=str(current_user.id),
             title=trim(body["title"]),
             body=body["body"],
             tags=normalise_tags(body.get("tags", [])),
             status=body.get("status", "draft"),
         )
-        with attaching(str(post.id), str(current_user.id), body.get("attachments"), []) as attachments:
-            post.attachments = attachments or []
-            post.save(force_insert=True)
-        data, status, headers = item_response(mongo_to_dict(post), post.version, 201)
-        return data, status, {**headers, "Location": f"{request.path}/{post.id}"}
+        with attaching(raw["_id"], raw["author"], body.get("attachments"), []) as attachments:
+            raw["attachments"] = attachments or []
+            Post._get_collection().insert_one(raw)
+        data, status, headers = item_response(raw_to_dict(Post, raw), raw["version"], 201)
+        return data, status, {**headers, "Location": f"{request.path}/{raw['_id']}"}
 
 
 class PostItem(BaseResource):
