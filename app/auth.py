@@ -9,10 +9,11 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask
-from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_request
+from flask_jwt_extended import current_user, get_current_user
 
 from app.errors import Forbidden
 from app.extensions import jwt
+from app.jwt_manager import verify_jwt_in_request
 from app.models import AuthSession, User
 
 __all__ = ["auth_required", "current_user", "init_auth", "optional_user", "public", "refresh_required", "secure"]

@@ -28,7 +28,7 @@ MODULES = {"app": "bench.app_server", "baseline": "bench.baseline"}
 
 
 def environ(method: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
-    """A WSGI environ as gunicorn builds it."""
+    """A WSGI environ as gunicorn builds it for wrk's requests (no Accept header, as wrk sends none)."""
     data = json.dumps(body).encode() if body is not None else b""
     path, _, query = path.partition("?")
     env = {
@@ -47,7 +47,6 @@ def environ(method: str, path: str, token: str | None = None, body: dict | None 
         "wsgi.run_once": False,
         "wsgi.version": (1, 0),
         "HTTP_HOST": "127.0.0.1:3000",
-        "HTTP_ACCEPT": "application/json",
     }
     if body is not None:
         env["CONTENT_TYPE"] = "application/json"
