@@ -154,7 +154,7 @@ class SweepingMemoryStorage(MemoryStorage):
 
 
 class ResolvedOnceLimitManager(LimitManager):
-    """Flask-Limiter's LimitManager, working out each route's limits once per app rather than on every request.
+    """Flask-Limiter's LimitManager, working out each route's limits (and exemptions) once per app, not per request.
 
     Why this replaces a library path: on every request Flask-Limiter re-reads each limit string, parses it into
     rate-limit items and walks the route's, blueprint's and application's limits and exemptions: ~0.1 ms of
@@ -220,6 +220,15 @@ class ResolvedOnceLimitManager(LimitManager):
             found = super().resolve_limits(app, endpoint, blueprint, callable_name, in_middleware, marked_for_limiting)
             resolved[key] = tuple(list(group) for group in found)
         return tuple(list(group) for group in resolved[key])  # copies: callers may extend what they get
+
+    def exemption_scope(self, app: Flask, endpoint: str | None, blueprint: str | None) -> Any:
+        scopes = app.extensions.setdefault("rate_limit_exemptions", {})
+        key = (self._generation, endpoint, blueprint)
+        if key not in scopes:
+            if len(scopes) > 4096:
+                scopes.clear()
+            scopes[key] = super().exemption_scope(app, endpoint, blueprint)
+        return scopes[key]
 
 
 class Limiter(flask_limiter.Limiter):
