@@ -157,13 +157,15 @@ def measure_create_app() -> float:
     return float(out.stdout.strip().splitlines()[-1]) * 1000
 
 
-def measure_suite() -> tuple[float, str]:
-    """The whole suite's wall time, and its closing line (a failing test is reported, not fatal here)."""
+def measure_suite() -> tuple[float, str, list[str]]:
+    """The whole suite's wall time, its closing line and the tests that failed (reported, not fatal here)."""
     started = time.perf_counter()
     command = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider"]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    summary = next((line for line in reversed(run.stdout.splitlines()) if " in " in line and "passed" in line), "")
-    return time.perf_counter() - started, summary.strip("= ")
+    lines = run.stdout.splitlines()
+    summary = next((line for line in reversed(lines) if " in " in line and "passed" in line), "")
+    failures = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    return time.perf_counter() - started, summary.strip("= "), failures
 
 
 def measure_hash() -> tuple[str, float]:
@@ -396,8 +398,10 @@ def main() -> int:
 
         report["scale"] = scale.run_all(print_table=True)
     if not args.skip_suite:
-        seconds, summary = measure_suite()
-        report["suiteSeconds"], report["suiteSummary"] = round(seconds, 1), summary
+        seconds, summary, failures = measure_suite()
+        report["suiteSeconds"], report["suiteSummary"], report["suiteFailures"] = round(seconds, 1), summary, failures
+        for failure in failures:
+            log.warning("test suite: %s", failure)
         print(f"test suite:              {seconds:.1f} s ({summary})")
     report["loadAfter"] = load()
     args.output.parent.mkdir(parents=True, exist_ok=True)
