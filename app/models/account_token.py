@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import CASCADE, EmailField, ReferenceField, StringField, UUIDField
+from mongoengine import CASCADE, EmailField, StringField, UUIDField
 
-from app.models.base import BaseDocument, UTCDateTimeField
+from app.models.base import BaseDocument, UTCDateTimeField, UUIDReferenceField
 from app.models.user import User
 
 KINDS = ("verify_email", "password_reset", "email_change")
@@ -33,7 +33,7 @@ class AccountToken(BaseDocument):
     private_fields: ClassVar[frozenset[str]] = frozenset({"token_hash", "password_stamp"})
 
     kind = StringField(required=True, choices=KINDS)
-    user = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     token_hash = StringField(required=True)
     message_id = UUIDField(binary=False, required=True)
     email = EmailField(required=True, max_length=254)

@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from mongoengine import DateTimeField, Document, QuerySet, UUIDField
+from bson import DBRef
+from mongoengine import DateTimeField, Document, EmbeddedDocument, QuerySet, ReferenceField, UUIDField
 
 
 def utcnow() -> datetime:
@@ -26,6 +27,20 @@ class UTCDateTimeField(DateTimeField):
                 return value
             return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
         return value
+
+
+class UUIDReferenceField(ReferenceField):
+    """A reference to another document of this app, stored as its id string, that loads when read.
+
+    MongoEngine reads a stored reference back through the target's id field, as a `uuid.UUID`, and then looks
+    that up; ids are stored as strings, so `post.author` raised DoesNotExist. This keeps the stored string,
+    so the referenced document is found. Stored values and queries are unchanged.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        if not self.dbref and not isinstance(value, (DBRef, Document, EmbeddedDocument)):
+            return DBRef(self.document_type._get_collection_name(), str(value))
+        return super().to_python(value)
 
 
 class TimestampedQuerySet(QuerySet):

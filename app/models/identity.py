@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import CASCADE, BooleanField, ReferenceField, StringField
+from mongoengine import CASCADE, BooleanField, StringField
 
-from app.models.base import BaseDocument
+from app.models.base import BaseDocument, UUIDReferenceField
 from app.models.user import User
 
 
@@ -27,7 +27,7 @@ class Identity(BaseDocument):
     }
 
     # Deleting an account deletes its identities (documented on DELETE /me).
-    user = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     provider = StringField(required=True, max_length=32)
     issuer = StringField(required=True, max_length=2048)
     subject = StringField(required=True, max_length=255)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import CASCADE, IntField, ReferenceField, StringField
+from mongoengine import CASCADE, IntField, StringField
 
-from app.models.base import BaseDocument, UTCDateTimeField
+from app.models.base import BaseDocument, UTCDateTimeField, UUIDReferenceField
 from app.models.user import User
 
 STATUSES = ("sending", "sent")
@@ -25,7 +25,7 @@ class MailMessage(BaseDocument):
     }
 
     template = StringField(required=True, max_length=40)
-    user = ReferenceField(User, reverse_delete_rule=CASCADE)
+    user = UUIDReferenceField(User, reverse_delete_rule=CASCADE)
     status = StringField(required=True, choices=STATUSES, default="sending")
     attempts = IntField(required=True, default=0, min_value=0)
     sent_at = UTCDateTimeField()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import CASCADE, DateTimeField, ReferenceField, StringField
+from mongoengine import CASCADE, DateTimeField, StringField
 
-from app.models.base import BaseDocument
+from app.models.base import BaseDocument, UUIDReferenceField
 from app.models.user import User
 
 
@@ -33,7 +33,7 @@ class OidcState(BaseDocument):
     code_verifier = StringField(required=True)
     return_to = StringField(max_length=2048)
     # Set when a signed-in user is linking a provider to their account, rather than signing in.
-    link_user = ReferenceField(User, reverse_delete_rule=CASCADE)
+    link_user = UUIDReferenceField(User, reverse_delete_rule=CASCADE)
     expires_at = DateTimeField(required=True)
 
 
@@ -50,7 +50,7 @@ class LinkTicket(BaseDocument):
     private_fields: ClassVar[frozenset[str]] = frozenset({"ticket_hash"})
 
     ticket_hash = StringField(required=True)
-    user = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     provider = StringField(required=True, max_length=32)
     expires_at = DateTimeField(required=True)
 
@@ -68,5 +68,5 @@ class LoginCode(BaseDocument):
     private_fields: ClassVar[frozenset[str]] = frozenset({"code_hash"})
 
     code_hash = StringField(required=True)
-    user = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     expires_at = DateTimeField(required=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
-from mongoengine import CASCADE, IntField, ListField, ReferenceField, StringField
+from mongoengine import CASCADE, IntField, ListField, StringField
 
-from app.models.base import BaseDocument, utcnow
+from app.models.base import BaseDocument, UUIDReferenceField, utcnow
 from app.models.user import User
 from app.validation import trim
 
@@ -27,7 +27,7 @@ class Post(BaseDocument):
     }
 
     # Deleting an account deletes its posts (documented on DELETE /me).
-    author = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    author = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     title = StringField(required=True, min_length=1, max_length=200)
     body = StringField(required=True, min_length=1, max_length=20_000)
     tags = ListField(StringField(min_length=1, max_length=30), max_length=10, default=list)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import CASCADE, BooleanField, DateTimeField, ReferenceField, StringField
+from mongoengine import CASCADE, BooleanField, DateTimeField, StringField
 
-from app.models.base import BaseDocument
+from app.models.base import BaseDocument, UUIDReferenceField
 from app.models.user import User
 
 
@@ -27,7 +27,7 @@ class AuthSession(BaseDocument):
         ],
     }
 
-    user = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     refresh_jti = StringField(required=True)
     revoked = BooleanField(required=True, default=False)
     expires_at = DateTimeField(required=True)

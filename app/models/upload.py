@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import DateTimeField, IntField, ReferenceField, StringField
+from mongoengine import DateTimeField, IntField, StringField
 
-from app.models.base import BaseDocument
+from app.models.base import BaseDocument, UUIDReferenceField
 from app.models.user import User
 
 # The raster image types accepted, with the extension their final key gets. No SVG, HTML or PDF: a browser
@@ -27,7 +27,7 @@ class Upload(BaseDocument):
     }
 
     # No reverse-delete rule: deleting an account deletes its objects first, then these records (app.storage).
-    owner = ReferenceField(User, required=True)
+    owner = UUIDReferenceField(User, required=True)
     filename = StringField(required=True, min_length=1, max_length=255)
     content_type = StringField(required=True, choices=tuple(CONTENT_TYPES))
     size = IntField(required=True, min_value=1)

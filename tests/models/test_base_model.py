@@ -66,3 +66,17 @@ class TestBaseDocument(TCBase):
             doc.reload()
 
         self.assertEqual(doc.updated_at, doc.created_at)
+
+
+class TestReferences(TCBase):
+    def test_a_stored_reference_loads_the_document_it_names(self):
+        from app.models import Post
+
+        user, token = self.auth()
+        created = self.request("post", "posts", {"title": "Mine", "body": "Text"}, token)
+        self.assertEqual(created.status_code, 201, created.json)
+        with self.app.app_context():
+            post = Post.objects.get(id=created.json["id"])
+            self.assertEqual(post.author.id, user.id)  # loaded from the stored id string
+            self.assertEqual(post.author.email, user.email)
+            self.assertEqual(Post.objects(author=user).count(), 1)  # and queries by document still match
