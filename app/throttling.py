@@ -203,6 +203,16 @@ class ResolvedOnceLimitManager(LimitManager):
             super().add_endpoint_hint(endpoint, callable)
             self._changed()
 
+    def _remembered(self, app: Flask, key: tuple, work_out: Callable[[], Any]) -> Any:
+        """`work_out()` once per app, key and generation of the declared limits."""
+        answers = app.extensions.setdefault("resolved_rate_limits", {})
+        key = (self._generation, *key)
+        if key not in answers:
+            if len(answers) > 4096:  # generations come and go (tests declare limits): never grow without end
+                answers.clear()
+            answers[key] = work_out()
+        return answers[key]
+
     def resolve_limits(
         self,
         app: Flask,
@@ -212,23 +222,20 @@ class ResolvedOnceLimitManager(LimitManager):
         in_middleware: bool = False,
         marked_for_limiting: bool = False,
     ) -> tuple[list, ...]:
-        resolved = app.extensions.setdefault("resolved_rate_limits", {})
-        key = (self._generation, endpoint, blueprint, callable_name, in_middleware, marked_for_limiting)
-        if key not in resolved:
-            if len(resolved) > 4096:  # generations come and go (tests declare limits): never grow without end
-                resolved.clear()
-            found = super().resolve_limits(app, endpoint, blueprint, callable_name, in_middleware, marked_for_limiting)
-            resolved[key] = tuple(list(group) for group in found)
-        return tuple(list(group) for group in resolved[key])  # copies: callers may extend what they get
+        request_key = (endpoint, blueprint, callable_name, in_middleware, marked_for_limiting)
+        found = self._remembered(
+            app,
+            ("limits", *request_key),
+            lambda: super(ResolvedOnceLimitManager, self).resolve_limits(app, *request_key),
+        )
+        return tuple(list(group) for group in found)  # copies: callers may extend what they get
 
     def exemption_scope(self, app: Flask, endpoint: str | None, blueprint: str | None) -> Any:
-        scopes = app.extensions.setdefault("rate_limit_exemptions", {})
-        key = (self._generation, endpoint, blueprint)
-        if key not in scopes:
-            if len(scopes) > 4096:
-                scopes.clear()
-            scopes[key] = super().exemption_scope(app, endpoint, blueprint)
-        return scopes[key]
+        return self._remembered(
+            app,
+            ("exemptions", endpoint, blueprint),
+            lambda: super(ResolvedOnceLimitManager, self).exemption_scope(app, endpoint, blueprint),
+        )
 
 
 class Limiter(flask_limiter.Limiter):
