@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from dotenv import load_dotenv
 from flask import Flask
 
+from app.auth import init_auth
+from app.capabilities import init_capabilities
+from app.commands import register_commands
+from app.database import init_db, init_indexes
+from app.docs import init_docs
+from app.errors import register_error_handlers
+from app.hooks import register_hooks
+from app.logs import init_logging
+from app.middleware import init_cors, init_hosts, init_proxies, init_throttling
+from app.passwords import init_passwords
+from app.views.router import Router
 from config import Config, get_config
 
 __all__ = ["create_app"]
@@ -13,28 +25,14 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     """Build an app from a config class or name (`dev`, `test`, `production`; default APP_CONFIG, else `dev`)."""
     config_class = get_config(config)
     if config_class.LOAD_DOTENV:
-        from dotenv import load_dotenv
-
         load_dotenv(override=False)
 
     app = Flask(__name__)
     app.config.from_mapping(config_class.settings())
     app.config["CONFIG_NAME"] = config_class.__name__
 
-    from app.auth import init_auth
-    from app.commands import register_commands
-    from app.database import init_db
-    from app.errors import register_error_handlers
-    from app.hooks import register_hooks
-    from app.jobs import init_jobs
-    from app.logs import init_logging
-    from app.middleware import init_cors, init_hosts, init_proxies, init_throttling
-    from app.passwords import init_passwords
-    from app.views import Router
-
     init_logging(app)
     init_db(app)
-    init_jobs(app)
     init_auth(app)
     init_passwords(app)
     register_hooks(app)
@@ -44,9 +42,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     init_throttling(app)
     register_error_handlers(app)
     Router().init_app(app)
-    if app.config["DOCS_ENABLED"]:
-        from app.docs import init_docs
-
-        init_docs(app)
     register_commands(app)
+    init_capabilities(app)  # app/capabilities.py: jobs, mail, uploads, sign-in with providers, posts, ...
+    init_indexes(app)
+    if app.config["DOCS_ENABLED"]:
+        init_docs(app)
     return app

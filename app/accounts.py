@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from limits import parse
 from mongoengine import NotUniqueError
 
+from app import events
 from app.errors import BadRequest, Conflict, Forbidden, Unauthorized
-from app.lockout import ensure_not_locked, record_failure, record_success
+from app.extensions import limiter
+from app.lockout import clear_lockout, ensure_not_locked, record_failure
 from app.models import User, utcnow
 from app.passwords import hash_password, needs_rehash, verify_password
-from app.validation import trim
+from app.sessions import revoke_user_sessions
+from app.text import trim
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +73,7 @@ def authenticate(email: str, password: str) -> User:
     if not valid or not user.active:
         record_failure(email)
         raise Unauthorized(INVALID_CREDENTIALS)
-    record_success(email)
+    clear_lockout(email)
     if needs_rehash(user.password_hash):
         User.objects(id=user.id).update_one(set__password_hash=hash_password(password))
         log.info("password hash upgraded: %s", user.id)
@@ -86,7 +92,7 @@ def confirm_password(user: User, password: str) -> None:
     if not verify_password(user.password_hash, password):
         record_failure(user.email)
         raise Forbidden("The password is not correct")
-    record_success(user.email)
+    clear_lockout(user.email)
 
 
 UNVERIFIED_SIGN_IN = (
@@ -106,18 +112,12 @@ def ensure_may_sign_in(user: User) -> None:
     if user.email_verified or not current_app.config["REQUIRE_VERIFIED_EMAIL"]:
         return
     if _first_in_window(f"1 per {VERIFICATION_RESEND_SECONDS} seconds", "verification-at-sign-in", str(user.id)):
-        from app.mail.outbox import send_verification
-
-        send_verification(str(user.id))
+        events.publish(events.VERIFICATION_NEEDED, user=user)
     raise Forbidden(UNVERIFIED_SIGN_IN)
 
 
 def _first_in_window(limit: str, *key: str) -> bool:
     """Whether this is the first event for `key` within the window (counted in the rate limiter's store)."""
-    from limits import parse
-
-    from app.extensions import limiter
-
     try:
         return limiter.limiter.hit(parse(limit), *key)
     except Exception:  # the store is unreachable: sending once more beats never sending
@@ -136,3 +136,17 @@ def ensure_may_publish(user: User) -> None:
     created = user.created_at if user.created_at.tzinfo else user.created_at.replace(tzinfo=UTC)
     if utcnow() - created >= timedelta(hours=current_app.config["UNVERIFIED_GRACE_HOURS"]):
         raise Forbidden(UNVERIFIED_PUBLISH)
+
+
+def set_password(user: User, new_password: str, *, keep_session: uuid.UUID | None = None, **changes: Any) -> None:
+    """Store a new password: other sessions end first, the lock-out is cleared, PASSWORD_CHANGED is published.
+
+    Sessions go before the hash changes: if the database fails in between, nothing stays open that the new
+    password was meant to close. `keep_session` is the caller's own (a change); a reset keeps none.
+    """
+    new_hash = hash_password(new_password)
+    revoke_user_sessions(user, keep=keep_session)
+    User.objects(id=user.id).update_one(set__password_hash=new_hash, **changes)
+    clear_lockout(user.email)
+    log.info("password changed: %s", user.id)
+    events.publish(events.PASSWORD_CHANGED, user=user)

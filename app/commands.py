@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.accounts import create_user
+from app.database import document_classes, ensure_indexes
+from app.demo import DEMO_PASSWORD, seed
+from app.errors import ApiError
 from app.scaffold.cli import new_resource
-from app.storage.commands import purge_uploads
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +21,6 @@ log = logging.getLogger(__name__)
 @with_appcontext
 def create_indexes() -> None:
     """Create the indexes every model declares."""
-    from app.database import document_classes, ensure_indexes
-
     ensure_indexes()
     click.echo(f"Indexes ensured for {len(document_classes())} collections.")
 
@@ -30,9 +31,6 @@ def create_indexes() -> None:
 @click.option("--name", "display_name", default="Admin", show_default=True, help="Display name.")
 def create_admin(email: str, display_name: str) -> None:
     """Create an admin account; the password is prompted for twice, never taken as an argument."""
-    from app.accounts import create_user
-    from app.errors import ApiError
-
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not 8 <= len(password) <= 128:
         raise click.ClickException("The password must be 8 to 128 characters long")
@@ -48,14 +46,10 @@ def create_admin(email: str, display_name: str) -> None:
 @click.option("--posts", "post_count", default=12, show_default=True, type=click.IntRange(1, 1000))
 def seed_demo(post_count: int) -> None:
     """Load demo accounts and posts for trying the API in Swagger UI (refused in production)."""
-    from flask import current_app
-
-    from app.demo import DEMO_PASSWORD, seed
-
     if not current_app.config["ALLOW_DEMO_DATA"]:
         raise click.ClickException("seed-demo writes accounts with a published password; ALLOW_DEMO_DATA is off")
     emails = seed(post_count)
-    click.echo(f"Demo data: {post_count} posts by {', '.join(emails)}.")
+    click.echo(f"Demo data: accounts {', '.join(emails)}, and {post_count} posts where posts are installed.")
     click.echo(f"Log in as either with the password {DEMO_PASSWORD!r} (POST /api/v1/auth/login), then Authorize.")
 
 
@@ -64,5 +58,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_indexes)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
-    app.cli.add_command(purge_uploads)
     app.cli.add_command(new_resource)

@@ -6,9 +6,12 @@ import logging
 from typing import Any
 
 import mongoengine
-from flask import Flask
+from flask import Flask, current_app
 from mongoengine.connection import DEFAULT_CONNECTION_NAME, get_db
 from pymongo.uri_parser import parse_uri
+
+from app.errors import is_unavailable
+from app.models import AuthSession, LoginGuard, User
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,20 @@ def init_db(app: Flask) -> None:
             name,
         )
     app.extensions["mongodb"] = {"db": name, "embedded": not uri}
-    if app.config.get("CREATE_INDEXES"):
+    register_models(app, LoginGuard, User, AuthSession)
+
+
+def register_models(app: Flask, *classes: type[mongoengine.Document]) -> None:
+    """Declare the document classes a part of the app stores (their indexes are created for this app)."""
+    models = app.extensions.setdefault("models", {})
+    models.update({cls.__name__: cls for cls in classes})
+
+
+def init_indexes(app: Flask) -> None:
+    """Create every registered model's indexes, once all parts registered theirs (unless CREATE_INDEXES is off)."""
+    if not app.config.get("CREATE_INDEXES"):
+        return
+    with app.app_context():
         try:
             ensure_indexes()
         except Exception as error:  # a server that is down at start-up must not stop the app booting
@@ -65,31 +81,15 @@ def drop_db() -> None:
 
 
 def document_classes() -> list[type[mongoengine.Document]]:
-    """Every concrete document class the app declares."""
-    from app import models  # noqa: F401  (importing registers the models)
-    from app.models.base import BaseDocument
-
-    found: list[type[mongoengine.Document]] = []
-    stack = list(BaseDocument.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        stack.extend(cls.__subclasses__())
-        if not cls._meta.get("abstract"):
-            found.append(cls)
-    return sorted(found, key=lambda c: c.__name__)
+    """Every document class the current app stores, by name."""
+    models = current_app.extensions.get("models", {})
+    return [models[name] for name in sorted(models)]
 
 
 def ensure_indexes() -> None:
     """Create the indexes every model declares (idempotent; also `flask create-indexes`)."""
     for cls in document_classes():
         cls.ensure_indexes()
-
-
-def is_unavailable(error: BaseException) -> bool:
-    """True when the error means the server cannot be reached (answer 503, not 500)."""
-    from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
-
-    return isinstance(error, (ConnectionFailure, ServerSelectionTimeoutError))
 
 
 def _validate_like_the_driver() -> None:

@@ -8,19 +8,19 @@ import os
 
 from flask import Flask
 
+from app import events
+from app.accounts import create_user
+from app.errors import Conflict
+from app.models import User
+
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo password 1"  # noqa: S105 (published so the API can be tried locally; not a secret)
-DEMO_TOPICS = ("flask", "mongodb", "python", "rest", "security", "testing")
 DEMO_NAMES = ("Ada", "Grace")
 
 
 def seed(post_count: int = 12) -> list[str]:
-    """Create (or reuse) the demo accounts and add `post_count` posts; the accounts' e-mail addresses."""
-    from app.accounts import create_user
-    from app.errors import Conflict
-    from app.models import Post, User
-
+    """Create (or reuse) the demo accounts and let capabilities add theirs (`post_count` posts); the e-mails."""
     authors = []
     for name in DEMO_NAMES:
         email = f"{name.lower()}@demo.example"
@@ -28,16 +28,7 @@ def seed(post_count: int = 12) -> list[str]:
             authors.append(create_user(email, DEMO_PASSWORD, f"{name} (demo)", email_verified=True))
         except Conflict:
             authors.append(User.objects.get(email=email))
-    for n in range(post_count):
-        author = authors[n % len(authors)]
-        topics = [DEMO_TOPICS[n % len(DEMO_TOPICS)], DEMO_TOPICS[(n + 1) % len(DEMO_TOPICS)]]
-        Post(
-            author=author,
-            title=f"Demo post {n + 1}: {topics[0]} and {topics[1]}",
-            body=f"A demo post about {topics[0]} and {topics[1]}, written by {author.display_name}.",
-            tags=topics,
-            status="draft" if n % 4 == 3 else "published",
-        ).save(force_insert=True)
+    events.publish(events.SEEDING_DEMO, authors=authors, count=post_count)
     return [author.email for author in authors]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, g
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from app.json import dumps
@@ -188,6 +189,11 @@ def challenge(error_name: str) -> str:
     return 'Bearer realm="api", error="invalid_token"'
 
 
+def is_unavailable(error: BaseException) -> bool:
+    """True when the error means the database cannot be reached (answer 503, not 500)."""
+    return isinstance(error, (ConnectionFailure, ServerSelectionTimeoutError))
+
+
 def handle_error(error: Exception) -> Response:
     """Turn any exception into a problem response; unexpected ones are logged, never shown."""
     if isinstance(error, ApiError):
@@ -199,8 +205,6 @@ def handle_error(error: Exception) -> Response:
         log.info("rejected token: %s", type(error).__name__)
         detail = TOKEN_ERROR_DETAILS.get(type(error).__name__, "The token is invalid")
         return handle_error(Unauthorized(detail, headers={"WWW-Authenticate": challenge(type(error).__name__)}))
-    from app.database import is_unavailable  # local: database imports models lazily
-
     if is_unavailable(error):
         log.error("database unavailable: %s", type(error).__name__)
         return problem(503, "The database is unavailable; try again shortly", headers={"Retry-After": "5"})

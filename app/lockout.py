@@ -73,11 +73,6 @@ def record_failure(email: str) -> None:
         )
 
 
-def record_success(email: str) -> None:
-    """A successful login forgets earlier failures."""
-    LoginGuard.objects(key=_key(email)).delete()
-
-
 def clear_lockout(email: str) -> None:
-    """A completed password reset ends the lock-out: whoever reads the mailbox owns the account."""
+    """Forget earlier failures: after a sign-in with the right password, or a completed password reset."""
     LoginGuard.objects(key=_key(email)).delete()

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from config import mail, oidc, queue, storage
+from config import jobs, mail, oidc, uploads
 from config.env import ConfigError, overlay
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 # Each optional capability keeps its settings (a mixin of defaults), `complete` and `check` in its own module.
-SECTIONS = (queue, mail, storage, oidc)
+SECTIONS = (jobs, mail, uploads, oidc)
 
 MIN_SECRET_BYTES = 32
 # Values seen in tutorials and sample files; production refuses them whatever their length.
@@ -48,7 +48,7 @@ KNOWN_DEFAULT_SECRETS = frozenset(
 )
 
 
-class Config(queue.Settings, mail.Settings, storage.Settings, oidc.Settings):
+class Config(jobs.Settings, mail.Settings, uploads.Settings, oidc.Settings):
     """Defaults shared by every environment. Every upper-case name can be set from the environment."""
 
     APP_NAME = "Flask MongoDB API"

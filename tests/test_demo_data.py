@@ -10,7 +10,8 @@ import unittest
 from unittest import mock
 
 from app.demo import DEMO_PASSWORD, load_on_start
-from app.models import Post, User
+from app.models import User
+from app.posts.models import Post
 from config import ProductionConfig
 from tests.integration.servers import ROOT, call, free_port, wait_for_port
 from tests.views import TCBase

@@ -109,7 +109,8 @@ class TestIndexCoverage(TCBase):
 
     def test_every_query_is_served_by_a_declared_index(self):
         self.exercise_every_query()
-        indexes = declared_indexes()
+        with self.app.app_context():
+            indexes = declared_indexes()
 
         unserved = sorted(
             {shape(q) for q in QUERIES if not any(served(q, index) for index in indexes.get(q.collection, []))}

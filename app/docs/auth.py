@@ -2,7 +2,7 @@
 
 from app.docs.common import body_errors, errors, json_body, json_content, ref
 from app.docs.users import USER_EXAMPLE
-from app.validation import NOT_BLANK, SPACE
+from app.text import NOT_BLANK, SPACE
 
 # Any case: ECMAScript patterns have no inline flags, so each letter is a class (`[tT][eE][sS][tT]`).
 SPECIAL_USE_DOMAINS = "|".join(

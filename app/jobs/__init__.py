@@ -1,18 +1,29 @@
-"""Background jobs: a queue (RQ on Redis) behind one seam, workers, and the job kinds the API offers.
+"""Background jobs: a queue (RQ on Redis) behind one seam, workers, and a registry of job kinds.
 
-`queue` is the seam to the engine, `runner` what a worker runs, `worker` the `flask worker` command and the
-embedded development worker, `service` what views use; `post_import` and `post_export` are the example jobs.
+`queue` is the seam to the engine (the only module that imports RQ), `runner` what a worker runs (kinds
+register with it), `worker` the `flask worker` command and the embedded development worker, `service` the
+rules views use (per-user caps, Idempotency-Key, 503 while the queue is down), `docs` the job schemas.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from app import events
+from app.jobs import service
+from app.jobs.queue import init_queue
+from app.jobs.runner import register_kind
+from app.jobs.worker import EmbeddedWorker, worker_command
 
-def init_jobs(app: Flask) -> None:
-    """Connect the queue and add the `worker` command."""
-    from app.jobs.queue import init_queue
-    from app.jobs.worker import worker_command
+__all__ = ["NEEDS", "init_app", "register_kind"]
 
+NEEDS: tuple[str, ...] = ()
+
+
+def init_app(app: Flask) -> None:
+    """Connect the queue, add the `worker` command, and report the queue in `/ready`."""
     init_queue(app)
+    if app.extensions["jobs"]["embedded"] and app.config["JOBS_EMBEDDED_WORKER"]:
+        app.extensions["jobs"]["worker"] = EmbeddedWorker(app)
     app.cli.add_command(worker_command)
+    events.subscribe(app, events.CHECKING_READY, service.check_ready)

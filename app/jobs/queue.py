@@ -18,12 +18,10 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app
-from rq import Queue, Retry
+from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
-
-from app.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +39,6 @@ STATUSES = {
     JobStatus.STOPPED: "failed",
     JobStatus.CANCELED: "failed",
 }
-UNAVAILABLE = "The job queue is unavailable; try again shortly"
-RETRY_AFTER_UNAVAILABLE = "5"
 GENERIC_FAILURE = "The job failed; try again later"
 
 
@@ -67,14 +63,18 @@ class JobRecord:
         return self.status in ("succeeded", "failed")
 
 
+class QueueUnavailable(Exception):
+    """The queue's Redis cannot be reached (the service answers 503)."""
+
+
 @contextmanager
 def reachable() -> Iterator[None]:
-    """Turn a Redis that cannot be reached into a 503 with Retry-After."""
+    """Turn a Redis that cannot be reached into `QueueUnavailable`."""
     try:
         yield
     except (redis.ConnectionError, redis.TimeoutError) as error:
         log.error("job queue unavailable: %s", type(error).__name__)
-        raise ServiceUnavailable(UNAVAILABLE, headers={"Retry-After": RETRY_AFTER_UNAVAILABLE}) from None
+        raise QueueUnavailable(type(error).__name__) from None
 
 
 def init_queue(app: Flask) -> None:
@@ -92,11 +92,7 @@ def init_queue(app: Flask) -> None:
             "when the process stops. Set REDIS_URL=redis://localhost:6379/0 and run `flask --app server worker`.",
             " with a worker thread" if app.config["JOBS_EMBEDDED_WORKER"] else "",
         )
-    app.extensions["jobs"] = {"connection": connection, "embedded": not url, "worker": None}
-    if not url and app.config["JOBS_EMBEDDED_WORKER"]:
-        from app.jobs.worker import EmbeddedWorker
-
-        app.extensions["jobs"]["worker"] = EmbeddedWorker(app)
+    app.extensions["jobs"] = {"connection": connection, "embedded": not url, "worker": None, "kinds": {}}
 
 
 def connection() -> redis.Redis:
@@ -110,7 +106,7 @@ def queue(conn: redis.Redis | None = None) -> Queue:
 
 
 def ping() -> None:
-    """Raise a 503 unless the queue's Redis answers."""
+    """Raise `QueueUnavailable` unless the queue's Redis answers."""
     with reachable():
         connection().ping()
 
@@ -236,3 +232,17 @@ def remember_idempotency(user_id: str, kind: str, key: str, body: bytes, job_id:
 
 def _idempotency_key(user_id: str, kind: str, key: str) -> str:
     return f"app:idempotency:{user_id}:{kind}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def current_job() -> tuple[str, str | None] | None:
+    """Inside a worker: the running job's id and owner; None when a job's function is called directly."""
+    job = get_current_job()
+    return None if job is None else (job.id, (job.meta or {}).get("userId"))
+
+
+def report(**meta: Any) -> None:
+    """Keep `meta` (progress, a safe error message) on the running job, for its status resource."""
+    job = get_current_job()
+    if job is not None:
+        job.meta.update(meta)
+        job.save_meta()

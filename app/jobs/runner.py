@@ -1,5 +1,6 @@
 """What runs inside a worker: every job is `run(kind, params)`, which finds the app and the handler for `kind`.
 
+Job kinds register themselves (`register_kind`, from their capability's `init_app`); the runner imports none.
 Delivery is at least once (a killed job is run again), so every handler must be idempotent.
 """
 
@@ -8,12 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from flask import Flask, has_app_context
-from rq import get_current_job
+from flask import Flask, current_app, has_app_context
 
+from app.database import init_db
+from app.errors import is_unavailable
+from app.jobs import queue
 from app.json import dumps
 
 log = logging.getLogger("app.jobs")
@@ -26,49 +29,36 @@ class JobFailed(Exception):
 class Progress:
     """Handed to a handler: report how far it got, for the job's status resource."""
 
-    def __init__(self) -> None:
-        self.job = get_current_job()
-
     def __call__(self, done: int, total: int) -> None:
-        if self.job is not None:
-            self.job.meta["progress"] = {"done": done, "total": total}
-            self.job.save_meta()
+        queue.report(progress={"done": done, "total": total})
 
 
 Handler = Callable[[dict[str, Any], Progress], Any]
 
 
-def handlers() -> dict[str, Handler]:
-    """Job kinds and their handlers; a new kind of job is one line here."""
-    from app.jobs import post_export, post_import
-    from app.mail import job as send_mail
-
-    return {"post_import": post_import.run, "post_export": post_export.run, "send_mail": send_mail.run}
+def register_kind(app: Flask, kind: str, handler: Handler) -> None:
+    """Let workers of `app` run jobs of `kind` with `handler`; the capability owning the kind calls this."""
+    app.extensions["jobs"]["kinds"][kind] = handler
 
 
 # The worker process's app (set by `flask worker` before it forks job processes); not connected until needed.
-_app: Flask | None = None
-_connected = False
+bound: dict[str, Any] = {"app": None, "connected": False}
 
 
 def bind(app: Flask, *, connected: bool) -> None:
     """Remember the app jobs of this process run under; `connected=False` makes the job process reconnect."""
-    global _app, _connected
-    _app, _connected = app, connected
+    bound.update(app=app, connected=connected)
 
 
-def _app_context() -> Any:
+def app_context() -> AbstractContextManager[Any]:
     """The app context a job runs in: the worker's app once bound, else the caller's (tests, embedded worker)."""
-    global _connected
-    if _app is not None:
-        if not _connected:
+    app = bound["app"]
+    if app is not None:
+        if not bound["connected"]:
             # pymongo clients are not fork-safe: each job process opens its own connection.
-            from app.database import init_db
-
-            _app.config["CREATE_INDEXES"] = False  # the web app creates them; a job process reads and writes
-            init_db(_app)
-            _connected = True
-        return _app.app_context()
+            init_db(app)
+            bound["connected"] = True
+        return app.app_context()
     if has_app_context():
         return nullcontext()
     raise RuntimeError("no app bound: start workers with `flask --app server worker`")
@@ -76,9 +66,7 @@ def _app_context() -> Any:
 
 def run(kind: str, params: dict[str, Any]) -> Any:
     """Run one job; log one JSON line as it starts and one as it ends, never its parameters."""
-    job = get_current_job()
-    job_id = job.id if job is not None else "-"
-    user_id = (job.meta or {}).get("userId") if job is not None else None
+    job_id, user_id = queue.current_job() or ("-", None)
     started = time.perf_counter()
 
     def line(outcome: str) -> None:
@@ -87,17 +75,16 @@ def run(kind: str, params: dict[str, Any]) -> Any:
         log.info(dumps(entry))
 
     line("started")
-    with _app_context():
+    with app_context():
         try:
-            result = handlers()[kind](params, Progress())
+            handler = current_app.extensions["jobs"]["kinds"][kind]
+            result = handler(params, Progress())
         except Exception as error:
             line("failed")
             message = str(error) if isinstance(error, JobFailed) else safe_message(error)
             if not isinstance(error, JobFailed):
                 log.exception("job %s (%s) failed", job_id, kind)
-            if job is not None:
-                job.meta["error"] = message
-                job.save_meta()
+            queue.report(error=message)
             raise JobFailed(message) from None
     line("succeeded")
     return result
@@ -105,8 +92,6 @@ def run(kind: str, params: dict[str, Any]) -> Any:
 
 def safe_message(error: Exception) -> str:
     """What the owner may read about an unexpected failure: its kind, never its text."""
-    from app.database import is_unavailable
-
     if is_unavailable(error):
         return "The database was unavailable; the job will be retried, or try again later"
     return "The job failed unexpectedly; it has been logged"

@@ -4,18 +4,49 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, request
 
-from app.errors import BadRequest, NotFound, TooManyRequests, UnprocessableContent
+from app.errors import BadRequest, NotFound, ServiceUnavailable, TooManyRequests, UnprocessableContent
 from app.jobs import queue
-from app.jobs.queue import JobRecord
+from app.jobs.queue import JobRecord, QueueUnavailable
 from app.models.serialize import isoformat
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 POLL_SECONDS = "2"
 RECENT_LIMIT = 50
+UNAVAILABLE = "The job queue is unavailable; try again shortly"
+RETRY_AFTER_UNAVAILABLE = "5"
+
+
+@contextmanager
+def available() -> Iterator[None]:
+    """503 with Retry-After while the queue cannot be reached."""
+    try:
+        yield
+    except QueueUnavailable:
+        raise ServiceUnavailable(UNAVAILABLE, headers={"Retry-After": RETRY_AFTER_UNAVAILABLE}) from None
+
+
+def check_ready() -> None:
+    """For `/ready`: 503 unless the queue answers."""
+    with available():
+        queue.ping()
+
+
+def enqueue(kind: str, user_id: str, params: dict[str, Any], **options: Any) -> JobRecord:
+    """Queue a job that no per-user cap or Idempotency-Key governs (mail, say); 503 when the queue is down."""
+    with available():
+        return queue.enqueue(kind, user_id, params, **options)
+
+
+def fetch(job_id: str, kind: str, user_id: str) -> JobRecord | None:
+    """The user's job of `kind`, or None (unknown, expired, someone else's); 503 when the queue is down."""
+    with available():
+        return queue.fetch(job_id, kind, user_id)
 
 
 def to_dict(job: JobRecord) -> dict[str, Any]:
@@ -56,7 +87,7 @@ def submit(kind: str, user_id: str, params: dict[str, Any], *, total: int, finge
     key was used with another body; 503 when the queue cannot be reached.
     """
     key = idempotency_key()
-    with queue.user_lock(user_id, kind), queue.reachable():
+    with available(), queue.user_lock(user_id, kind):
         if key is not None:
             job_id, same = queue.idempotent_job(user_id, kind, key, fingerprint)
             if job_id is not None:
@@ -94,4 +125,6 @@ def shown(job: JobRecord | None) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 def listed(user_id: str, kind: str) -> tuple[dict[str, Any], int]:
     """The user's recent jobs of `kind`."""
-    return {"items": [to_dict(job) for job in queue.recent(user_id, kind, RECENT_LIMIT)]}, 200
+    with available():
+        jobs = queue.recent(user_id, kind, RECENT_LIMIT)
+    return {"items": [to_dict(job) for job in jobs]}, 200

@@ -14,9 +14,10 @@ from typing import Any
 from flask import current_app
 
 from app.jobs.runner import JobFailed, Progress
-from app.mail import messages, tokens
+from app.mail import links, messages
+from app.mail.models import MailMessage
 from app.mail.smtp import TransportError, deliver
-from app.models import MailMessage, User, utcnow
+from app.models import User, utcnow
 
 log = logging.getLogger("app.mail")
 
@@ -63,7 +64,7 @@ def _user(params: dict[str, Any]) -> User | None:
 def _with_link(kind: str, user: User, to: str, message_id: str, token: str | None, **context: Any) -> Built:
     if token is None:  # a newer request of the same kind has its own link; this one is not sent
         return None
-    lifetime = messages.lifetime(tokens.lifetime_seconds(kind))
+    lifetime = messages.lifetime(links.lifetime_seconds(kind))
     link = messages.link(kind, token)
     message = messages.render(
         kind, to, message_id, display_name=user.display_name, link=link, lifetime=lifetime, **context
@@ -76,7 +77,7 @@ def verify_email(params: dict[str, Any], message_id: str, requested_at: datetime
     user = _user(params)
     if user is None or user.email_verified:
         return None
-    token = tokens.issue("verify_email", user, message_id, requested_at)
+    token = links.issue("verify_email", user, message_id, requested_at)
     return _with_link("verify_email", user, user.email, message_id, token, email=user.email)
 
 
@@ -85,7 +86,7 @@ def password_reset(params: dict[str, Any], message_id: str, requested_at: dateti
     user = User.objects(email=params["email"], active=True).first()
     if user is None:
         return None
-    token = tokens.issue("password_reset", user, message_id, requested_at)
+    token = links.issue("password_reset", user, message_id, requested_at)
     return _with_link("password_reset", user, user.email, message_id, token)
 
 
@@ -95,7 +96,7 @@ def email_change(params: dict[str, Any], message_id: str, requested_at: datetime
     if user is None:
         return None
     new_email = params["newEmail"]
-    token = tokens.issue("email_change", user, message_id, requested_at, new_email=new_email)
+    token = links.issue("email_change", user, message_id, requested_at, new_email=new_email)
     return _with_link("email_change", user, new_email, message_id, token, new_email=new_email)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 
 from app.errors import ServiceUnavailable
-from app.jobs import queue
+from app.jobs import service as jobs
 from app.models import utcnow
 from app.models.serialize import isoformat
 
@@ -31,7 +31,7 @@ def queue_message(template: str, *, user_id: str | None = None, **params: Any) -
     job_params = {"template": template, "messageId": message_id, "requestedAt": isoformat(utcnow()), **params}
     if user_id is not None:
         job_params["userId"] = user_id
-    queue.enqueue(
+    jobs.enqueue(
         KIND,
         # A reset request names no account (it must not look one up): its job belongs to itself alone.
         user_id or f"message:{message_id}",

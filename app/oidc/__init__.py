@@ -1,5 +1,26 @@
-"""Sign in with OpenID Connect: the providers, the flow, login codes, and the seam to Authlib (`client`)."""
+"""Sign in with OpenID Connect, and link providers to an account.
 
-from app.oidc.providers import all_providers, get_provider
+`client` is the seam to Authlib and joserfc (the only module that imports them), `providers` the configured
+providers, `service` the flow's rules (start, callback checks, who the person is here, linking, unlinking),
+`codes` the one-time login codes and link tickets, `views`/`docs` the sign-in nouns and `identity_views`/
+`identity_docs` the signed-in user's linked providers.
+"""
 
-__all__ = ["all_providers", "get_provider"]
+from __future__ import annotations
+
+from flask import Flask
+
+from app.database import register_models
+from app.docs import add_docs
+from app.oidc import docs, identity_docs, identity_views, views
+from app.oidc.models import Identity, LinkTicket, LoginCode, OidcState
+from app.views.router import add_views
+
+NEEDS: tuple[str, ...] = ()
+
+
+def init_app(app: Flask) -> None:
+    """Serve provider sign-in and `/me/identities`."""
+    add_views(app, views, identity_views)
+    add_docs(app, docs, identity_docs)
+    register_models(app, Identity, LinkTicket, LoginCode, OidcState)

@@ -3,7 +3,7 @@
 Only this module imports Authlib, requests or joserfc. Everything a provider can do wrong ends in one of two
 exceptions: `ProviderUnavailable` (down, slow, broken: 503) or `ProviderRejected` (it said no, or its answer
 does not check out: 401). Authlib's Flask client is used without `authorize_redirect`/`authorize_access_token`,
-which keep state in Flask's cookie session: here the state lives server-side (`app.oidc.flow`).
+which keep state in Flask's cookie session: here the state lives server-side (`app.oidc.service`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.models import User, utcnow
-from app.models.oidc_state import LinkTicket, LoginCode
+from app.oidc.models import LinkTicket, LoginCode
 from app.one_time import digest, is_live, new_secret
 
 LOGIN_CODE_SECONDS = 60

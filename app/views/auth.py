@@ -7,15 +7,15 @@ import uuid
 from flask import url_for
 from flask_jwt_extended import current_user, get_jwt
 
+from app import events
 from app.accounts import authenticate, create_user, ensure_may_sign_in
 from app.auth import public, refresh_required
 from app.decorators import json_required
 from app.docs.auth import LOGIN, SIGNUP
 from app.extensions import limiter
-from app.mail.outbox import send_verification
 from app.models import mongo_to_dict
+from app.sessions import revoke_session, rotate_session, start_session
 from app.throttling import ip_key, setting
-from app.tokens import revoke_session, rotate_session, start_session
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("auth", __name__)
@@ -32,7 +32,7 @@ class Signup(BaseResource):
     def post(self, body: dict):
         """Create an account."""
         user = create_user(body["email"], body["password"], body["displayName"])
-        send_verification(str(user.id))
+        events.publish(events.SIGNED_UP, user=user)
         return mongo_to_dict(user), 201, {"Location": url_for("me.me")}
 
 

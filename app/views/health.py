@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from mongoengine.connection import get_db
 
+from app import events
 from app.auth import public
-from app.jobs.queue import ping as ping_queue
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("health", __name__)
@@ -27,7 +27,7 @@ class Ready(BaseResource):
         (app.errors.handle_error) answers with 503 and Retry-After, as for every other route.
         """
         get_db().client.admin.command("ping")
-        ping_queue()  # 503 with Retry-After while the job queue's Redis cannot be reached
+        events.publish(events.CHECKING_READY)  # e.g. 503 with Retry-After while the job queue cannot be reached
         return {"status": "ready"}, 200
 
 

@@ -6,14 +6,12 @@ import uuid
 
 from flask_jwt_extended import current_user, get_jwt
 
-from app.accounts import confirm_password
+from app import events
+from app.accounts import confirm_password, set_password
 from app.decorators import json_required
 from app.docs.me import ACCOUNT_DELETE, PASSWORD_CHANGE, PROFILE_UPDATE
-from app.mail import outbox, tokens
 from app.models import User, mongo_to_dict
-from app.passwords import hash_password
-from app.storage.uploads import discard_uploads
-from app.tokens import revoke_user_sessions
+from app.text import trim
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("me", __name__)
@@ -27,14 +25,14 @@ class Me(BaseResource):
     @json_required(schema=PROFILE_UPDATE)
     def patch(self, body: dict):
         """Change my profile."""
-        user = User.objects(id=current_user.id).modify(set__display_name=body["displayName"], new=True)
+        user = User.objects(id=current_user.id).modify(set__display_name=trim(body["displayName"]), new=True)
         return mongo_to_dict(user), 200
 
     @json_required(schema=ACCOUNT_DELETE)
     def delete(self, body: dict):
         """Delete my account and everything it owns."""
         confirm_password(current_user, body["password"])
-        discard_uploads(owner=str(current_user.id))  # the files go now, from the store too
+        events.publish(events.ACCOUNT_DELETING, user=current_user)  # e.g. stored files go now, from the store too
         current_user.delete()  # reverse_delete_rule=CASCADE removes sessions, posts, mailed tokens and the outbox
         return self.no_content()
 
@@ -44,13 +42,7 @@ class MyPassword(BaseResource):
     def put(self, body: dict):
         """Change my password."""
         confirm_password(current_user, body["currentPassword"])
-        new_hash = hash_password(body["newPassword"])
-        # Sign the other sessions out first: if the database fails in between, nothing stays open that
-        # the new password was meant to close.
-        revoke_user_sessions(current_user, keep=uuid.UUID(get_jwt()["sid"]))
-        User.objects(id=current_user.id).update_one(set__password_hash=new_hash)
-        tokens.revoke(current_user.id, "password_reset")  # the stamp kills them anyway; this drops them now
-        outbox.send_password_changed(str(current_user.id))
+        set_password(current_user, body["newPassword"], keep_session=uuid.UUID(get_jwt()["sid"]))
         return self.no_content()
 
 

@@ -1,48 +1,25 @@
-"""The Router registers every resource blueprint under the versioned prefix."""
+"""The Router registers the core nouns' blueprints under the versioned prefix; capabilities add theirs."""
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from flask import Flask
+
+from app.views import auth, health, me, users
 
 API_PREFIX = "/api/v1"
 
 
+def add_views(app: Flask, *nouns: ModuleType) -> None:
+    """Register each noun module's `blueprint` under the versioned prefix."""
+    for noun in nouns:
+        app.register_blueprint(noun.blueprint, url_prefix=API_PREFIX)
+
+
 class Router:
-    """Registers one blueprint per REST noun."""
+    """Registers one blueprint per core REST noun; each capability's `init_app` calls `add_views` for its own."""
 
     def init_app(self, app: Flask) -> None:
-        from app.views import (
-            auth,
-            email_change,
-            email_verification,
-            health,
-            identities,
-            me,
-            oidc,
-            password_reset,
-            post_exports,
-            post_imports,
-            posts,
-            sample,
-            uploads,
-            users,
-        )
-
-        blueprints = (
-            sample,
-            auth,
-            oidc,
-            me,
-            identities,
-            users,
-            posts,
-            post_imports,
-            post_exports,
-            uploads,
-            email_verification,
-            password_reset,
-            email_change,
-        )
-        for blueprint in (noun.blueprint for noun in blueprints):
-            app.register_blueprint(blueprint, url_prefix=API_PREFIX)
+        add_views(app, auth, me, users)
         app.register_blueprint(health.blueprint)  # probes live at the root, outside the versioned API

@@ -12,7 +12,7 @@ from app.docs.users import USER_ADMIN_UPDATE
 from app.errors import Conflict, NotFound
 from app.models import User, mongo_to_dict
 from app.pagination import paginate_queryset, parse_page
-from app.tokens import revoke_user_sessions
+from app.sessions import revoke_user_sessions
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("users", __name__)

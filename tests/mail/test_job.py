@@ -5,8 +5,8 @@ from __future__ import annotations
 from app.jobs import queue
 from app.mail import messages
 from app.mail.job import SEND_FAILED
+from app.mail.models import MailMessage
 from app.mail.smtp import LOG_ONLY_BANNER
-from app.models import MailMessage
 from tests.jobs import JobsTCBase
 from tests.mail import MailTCBase
 from tests.views import PASSWORD, random_email

@@ -70,7 +70,7 @@ class TestBaseDocument(TCBase):
 
 class TestReferences(TCBase):
     def test_a_stored_reference_loads_the_document_it_names(self):
-        from app.models import Post
+        from app.posts.models import Post
 
         user, token = self.auth()
         created = self.request("post", "posts", {"title": "Mine", "body": "Text"}, token)

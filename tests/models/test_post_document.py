@@ -12,11 +12,12 @@ import uuid
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.docs.posts import POST_CREATE
 from app.errors import BadRequest
-from app.models import Post, User
-from app.models.post import STATUSES, new_post_document, normalise_tags
-from app.validation import trim, validate
+from app.models import User
+from app.posts.docs import POST_CREATE
+from app.posts.models import STATUSES, Post, new_post_document, normalise_tags
+from app.text import trim
+from app.validation import validate
 from tests.views import TCBase
 
 

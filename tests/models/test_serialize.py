@@ -22,9 +22,10 @@ from mongoengine import (
 )
 
 from app.json import dumps
-from app.models import Post, User, mongo_to_dict, raw_to_dict
+from app.models import User, mongo_to_dict, raw_to_dict
 from app.models.base import BaseDocument
 from app.models.serialize import camel_case, to_json_value
+from app.posts.models import Post
 from tests.views import TCBase
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from app.validation import NOT_BLANK, WHITESPACE, trim
+from app.text import NOT_BLANK, WHITESPACE, trim
 from tests.views.test_posts import PostsBase
 
 # Python's str.isspace() is true for these, ECMAScript's \s is not: a schema-valid value, never refused.

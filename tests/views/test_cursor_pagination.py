@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from app.models import Post
+from app.posts.models import Post
 from tests.views import TCBase
 
 SORTS = ("createdAt", "-createdAt", "updatedAt", "-updatedAt", "title", "-title")

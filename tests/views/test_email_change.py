@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from app.mail.flows import INVALID_LINK
-from app.models import AccountToken, User, utcnow
+from app.mail.models import AccountToken
+from app.mail.service import INVALID_LINK
+from app.models import User, utcnow
 from tests.mail import MailTCBase
 from tests.views import PASSWORD, random_email
 

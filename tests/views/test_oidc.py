@@ -12,7 +12,8 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from app.models import Identity, LoginCode, OidcState, User, utcnow
+from app.models import User, utcnow
+from app.oidc.models import Identity, LoginCode, OidcState
 from config import TestConfig
 from tests.integration.servers import OidcProvider, oidc_provider_missing
 from tests.oidc_provider import ApiReply, Browser, query_of

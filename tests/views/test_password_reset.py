@@ -8,9 +8,10 @@ import statistics
 import time
 from datetime import timedelta
 
-from app.mail.flows import INVALID_LINK
 from app.mail.job import SEND_FAILED
-from app.models import AccountToken, MailMessage, User, utcnow
+from app.mail.models import AccountToken, MailMessage
+from app.mail.service import INVALID_LINK
+from app.models import User, utcnow
 from tests.mail import MailTCBase
 from tests.views import PASSWORD, random_email
 

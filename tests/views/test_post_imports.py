@@ -10,8 +10,8 @@ from unittest import mock
 
 from pymongo.errors import ServerSelectionTimeoutError
 
-from app.jobs import post_import
-from app.models import Post
+from app.posts import import_job as post_import
+from app.posts.models import Post
 from tests.jobs import JobsTCBase
 
 LOCATION_PREFIX = "/api/v1/me/post-imports/"

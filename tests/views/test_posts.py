@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.models import Post
+from app.posts.models import Post
 from tests.views import TCBase
 
 

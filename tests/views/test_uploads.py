@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from app.models import Upload
-from app.storage import current_store
-from config import ConfigError, DevConfig, ProductionConfig, TestConfig, storage
+from app.uploads.store import current_store
+from app.uploads.models import Upload
+from config import ConfigError, DevConfig, ProductionConfig, TestConfig, uploads
 from scripts.ports import free_port
 from tests.views import TCBase
 
@@ -670,7 +670,7 @@ class TestStorageConfig(TCBase):
     def test_production_refuses_to_start_without_a_bucket(self):
         def production(environ: dict[str, str]) -> dict:
             values = {**DevConfig.settings(environ)}  # the section's own inputs, then its production check
-            storage.check(values, production=True)
+            uploads.check(values, production=True)
             return values
 
         with self.assertRaisesRegex(ConfigError, "S3_BUCKET is not set"):
@@ -711,7 +711,7 @@ class TestStorageConfig(TCBase):
         code = (
             "from app import create_app\n"
             "create_app('test')\n"
-            "import app.storage.embedded as embedded\n"
+            "import app.uploads.embedded as embedded\n"
             "assert embedded._server is None\n"
         )
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "APP_CONFIG"))}

@@ -1,0 +1,39 @@
+"""What core code announces and capabilities act on, so core never imports an optional capability.
+
+Each app keeps its own subscribers (in `app.extensions`), so two apps in one process (tests) never hear each
+other. A subscriber runs in the request or command that published the event; an exception it raises is that
+caller's exception, so a subscriber that must not fail the caller catches its own errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app
+
+# Someone signed up with a password (keyword: user). Mail sends the verification link.
+SIGNED_UP = "signed_up"
+# An unverified account tried to sign in (keyword: user). Mail sends a fresh link, throttled.
+VERIFICATION_NEEDED = "verification_needed"
+# An account is about to be deleted (keyword: user). Uploads removes its stored files.
+ACCOUNT_DELETING = "account_deleting"
+# An account's password was changed by its owner (keyword: user). Mail voids reset links and tells the owner.
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
+# `/ready` is checking dependencies (no keywords): raise to answer 503. Jobs pings its queue.
+CHECKING_READY = "checking_ready"
+# Demo data is being loaded (keywords: authors, count). Posts adds demo posts.
+SEEDING_DEMO = "seeding_demo"
+
+Subscriber = Callable[..., Any]
+
+
+def subscribe(app: Flask, event: str, subscriber: Subscriber) -> None:
+    """Call `subscriber(**details)` whenever `event` is published in this app."""
+    app.extensions.setdefault("events", {}).setdefault(event, []).append(subscriber)
+
+
+def publish(event: str, **details: Any) -> None:
+    """Tell the current app's subscribers, in the order they subscribed."""
+    for subscriber in current_app.extensions.get("events", {}).get(event, ()):
+        subscriber(**details)

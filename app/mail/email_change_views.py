@@ -1,0 +1,50 @@
+"""Changing an account's e-mail address: ask with the password, confirm from the new mailbox."""
+
+from __future__ import annotations
+
+from flask_jwt_extended import current_user
+
+from app.accounts import confirm_password, normalise_email
+from app.auth import public
+from app.decorators import json_required
+from app.errors import BadRequest
+from app.extensions import limiter
+from app.mail import outbox, service
+from app.mail.email_change_docs import CHANGE_ACCEPTED, EMAIL_CHANGE
+from app.mail.verification_docs import TOKEN_BODY
+from app.throttling import client_key, setting
+from app.views.auth import auth_limited
+from app.views.base import BaseResource, make_api
+
+blueprint, api = make_api("email_change", __name__)
+
+
+class MyEmail(BaseResource):
+    decorators = [limiter.limit(setting("RATELIMIT_MAIL_PER_EMAIL"), key_func=client_key)]
+
+    @json_required(schema=EMAIL_CHANGE)
+    def put(self, body: dict):
+        """Ask to move my account to another e-mail address."""
+        confirm_password(current_user, body["password"])
+        new_email = normalise_email(body["email"])
+        if new_email == current_user.email:
+            message = "is already your address"
+            raise BadRequest(f"email {message}", errors=[{"field": "email", "message": message}])
+        # Whether another account uses the new address is not checked here (that would tell); confirming does.
+        outbox.send_email_change(str(current_user.id), current_user.email, new_email)
+        return CHANGE_ACCEPTED, 202
+
+
+class EmailConfirmation(BaseResource):
+    decorators = [auth_limited]
+
+    @public
+    @json_required(schema=TOKEN_BODY)
+    def post(self, body: dict):
+        """Confirm a new e-mail address with the token from the link."""
+        service.confirm_email_change(body["token"])
+        return self.no_content()
+
+
+api.add_resource(MyEmail, "/me/email")
+api.add_resource(EmailConfirmation, "/auth/confirm-email")

@@ -1,0 +1,97 @@
+"""Sign-in's documents: sign-ins in progress, the one-time codes they end with, and linked identities."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from mongoengine import CASCADE, BooleanField, DateTimeField, StringField
+
+from app.models.base import BaseDocument, UUIDReferenceField
+from app.models.user import User
+
+
+class OidcState(BaseDocument):
+    """One authorization request: what the callback must find to accept its answer, spent on first use.
+
+    Only hashes of the `state` value and of the browser's cookie are stored. MongoDB's TTL index removes
+    abandoned requests; the callback checks `expires_at` itself, since TTL deletion runs only once a minute.
+    """
+
+    meta: ClassVar[dict] = {
+        "collection": "oidc_states",
+        "indexes": [
+            {"fields": ["state_hash"], "unique": True},
+            {"fields": ["expires_at"], "expireAfterSeconds": 0},
+        ],
+    }
+    private_fields: ClassVar[frozenset[str]] = frozenset({"state_hash", "browser_hash", "nonce", "code_verifier"})
+
+    provider = StringField(required=True, max_length=32)
+    state_hash = StringField(required=True)
+    browser_hash = StringField(required=True)
+    nonce = StringField(required=True)
+    code_verifier = StringField(required=True)
+    return_to = StringField(max_length=2048)
+    # Set when a signed-in user is linking a provider to their account, rather than signing in.
+    link_user = UUIDReferenceField(User, reverse_delete_rule=CASCADE)
+    expires_at = DateTimeField(required=True)
+
+
+class LinkTicket(BaseDocument):
+    """A signed-in user's permission, spent on first use, to start linking a provider from a browser."""
+
+    meta: ClassVar[dict] = {
+        "collection": "oidc_link_tickets",
+        "indexes": [
+            {"fields": ["ticket_hash"], "unique": True},
+            {"fields": ["expires_at"], "expireAfterSeconds": 0},
+        ],
+    }
+    private_fields: ClassVar[frozenset[str]] = frozenset({"ticket_hash"})
+
+    ticket_hash = StringField(required=True)
+    user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    provider = StringField(required=True, max_length=32)
+    expires_at = DateTimeField(required=True)
+
+
+class LoginCode(BaseDocument):
+    """A one-time code that a successful callback hands the client app, swapped for a token pair once."""
+
+    meta: ClassVar[dict] = {
+        "collection": "oidc_login_codes",
+        "indexes": [
+            {"fields": ["code_hash"], "unique": True},
+            {"fields": ["expires_at"], "expireAfterSeconds": 0},
+        ],
+    }
+    private_fields: ClassVar[frozenset[str]] = frozenset({"code_hash"})
+
+    code_hash = StringField(required=True)
+    user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    expires_at = DateTimeField(required=True)
+
+
+class Identity(BaseDocument):
+    """One (issuer, subject) pair, the only stable name a provider gives a person, linked to one account.
+
+    The e-mail is kept as the provider last reported it, for display; it never decides who someone is.
+    """
+
+    meta: ClassVar[dict] = {
+        "collection": "identities",
+        "indexes": [
+            {"fields": ["issuer", "subject"], "unique": True},
+            # One identity per provider per account; also serves the listing (user, then oldest first).
+            {"fields": ["user", "provider"], "unique": True},
+            ("user", "created_at"),
+        ],
+    }
+
+    # Deleting an account deletes its identities (documented on DELETE /me).
+    user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    provider = StringField(required=True, max_length=32)
+    issuer = StringField(required=True, max_length=2048)
+    subject = StringField(required=True, max_length=255)
+    email = StringField(max_length=320)
+    email_verified = BooleanField(required=True, default=False)

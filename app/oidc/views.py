@@ -1,0 +1,98 @@
+"""Signing in with an OpenID provider: the provider list, the login redirect, the callback, the code exchange."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from flask import current_app, request
+from werkzeug.http import dump_cookie
+
+from app.auth import public
+from app.decorators import json_required
+from app.errors import Unauthorized
+from app.extensions import limiter
+from app.oidc.codes import spend_login_code
+from app.oidc.docs import LOGIN_CODE_EXCHANGE
+from app.oidc.providers import OIDC_PATH, all_providers, get_provider
+from app.oidc.service import COOKIE_NAME, finish, start
+from app.sessions import start_session
+from app.throttling import ip_key, setting
+from app.views.base import BaseResource, make_api
+
+blueprint, api = make_api("oidc", __name__)
+
+# The same per-address limit as /auth/login: a login code is a password that works once.
+auth_limited = limiter.limit(setting("RATELIMIT_AUTH"), key_func=ip_key)
+
+
+def state_cookie(value: str) -> str:
+    """The opaque browser cookie: HttpOnly, SameSite=Lax (sent on the provider's top-level redirect back),
+    scoped to the OIDC paths, Secure in production."""
+    config = current_app.config
+    return dump_cookie(
+        COOKIE_NAME,
+        value,
+        max_age=config["OIDC_STATE_SECONDS"],
+        path=OIDC_PATH,
+        secure=config["OIDC_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def with_query(url: str, **params: str) -> str:
+    """`url` with `params` added to its query (the allow-listed URL may already have one)."""
+    parts = urlsplit(url)
+    query = "&".join(filter(None, [parts.query, urlencode(params)]))
+    return urlunsplit(parts._replace(query=query))
+
+
+class OidcProviders(BaseResource):
+    @public
+    def get(self):
+        """List the sign-in providers."""
+        return {"items": [{"name": p.name, "loginUrl": p.login_url} for p in all_providers()]}, 200
+
+
+class OidcLogin(BaseResource):
+    @public
+    def get(self, provider: str):
+        """Start signing in with a provider."""
+        found = get_provider(provider)
+        url, browser = start(
+            found, request.args.get("returnTo"), request.cookies.get(COOKIE_NAME), request.args.get("linkTicket")
+        )
+        return None, 302, {"Location": url, "Set-Cookie": state_cookie(browser)}
+
+
+class OidcCallback(BaseResource):
+    @public
+    def get(self, provider: str):
+        """Finish signing in with a provider."""
+        outcome = finish(get_provider(provider), request.args.to_dict(), request.cookies.get(COOKIE_NAME))
+        if outcome.linked is not None:
+            if outcome.return_to:
+                return None, 302, {"Location": with_query(outcome.return_to, linked=outcome.linked)}
+            return {"linked": outcome.linked}, 200
+        if outcome.return_to:
+            return None, 302, {"Location": with_query(outcome.return_to, loginCode=outcome.login_code)}
+        return {"loginCode": outcome.login_code}, 200
+
+
+class OidcToken(BaseResource):
+    decorators = [auth_limited]
+
+    @public
+    @json_required(schema=LOGIN_CODE_EXCHANGE)
+    def post(self, body: dict):
+        """Swap a login code for a token pair."""
+        user = spend_login_code(body["loginCode"])
+        if user is None:
+            raise Unauthorized("The login code is unknown, used or expired; sign in again")
+        return start_session(user), 200
+
+
+api.add_resource(OidcProviders, "/auth/oidc/providers")
+api.add_resource(OidcToken, "/auth/oidc/token")
+api.add_resource(OidcLogin, "/auth/oidc/<provider>/login")
+api.add_resource(OidcCallback, "/auth/oidc/<provider>/callback")

@@ -1,0 +1,26 @@
+"""The export of a user's posts, run by a worker; the result is kept in the job record (capped, short-lived)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from app.jobs.runner import Progress
+from app.models import raw_to_dict
+from app.posts.models import Post
+from app.uploads.service import with_attachments
+
+
+def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Every post of the user, oldest first, up to POST_EXPORT_MAX_POSTS; `truncated` says whether more exist."""
+    cap = current_app.config["POST_EXPORT_MAX_POSTS"]
+    collection = Post._get_collection()
+    query = {"author": params["userId"]}
+    total = collection.count_documents(query)
+    progress(0, min(total, cap))
+    # The author's index on (author, status, created_at) serves this without an in-memory sort of the whole set.
+    cursor = collection.find(query, sort=[("created_at", 1)], limit=cap)
+    posts = with_attachments([raw_to_dict(Post, raw) for raw in cursor])  # shown as post responses show them
+    progress(len(posts), len(posts))
+    return {"count": len(posts), "total": total, "truncated": total > len(posts), "posts": posts}
