@@ -7,7 +7,7 @@ DEV := $(VENV)/.dev-installed
 # npm's record of the last `npm ci` of the sign-in tests' OpenID provider (tests/oidc_provider).
 OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
 
-.PHONY: run serve worker new-resource test test-server lint fmt fuzz bench clean
+.PHONY: run serve worker new-resource system-deps test test-server lint fmt fuzz bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -44,7 +44,12 @@ $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
 		cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
 	else echo "npm not found: the OIDC tests need Node.js 20+ and npm (apt-get install nodejs npm)" >&2; fi
 
-test: $(DEV) $(OIDC_PROVIDER) lint  ## Lint, then run the whole suite with coverage
+# The system packages the suite drives (redis-server, Chromium, Node.js 20+ and npm): installed with apt-get when
+# run as root, otherwise named with the command that installs them, before anything else runs.
+system-deps:
+	@scripts/system_deps.sh
+
+test: system-deps $(DEV) $(OIDC_PROVIDER) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term
 
 bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)
