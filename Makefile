@@ -53,8 +53,7 @@ test: system-deps $(DEV) $(OIDC_PROVIDER) lint  ## Lint, then run the whole suit
 	$(BIN)/pytest --cov --cov-report=term
 
 bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)
-	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
-	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || { echo "make bench needs redis-server: apt-get install redis-server" >&2; exit 1; }
+	@scripts/system_deps.sh wrk redis-server taskset pgrep
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 
