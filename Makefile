@@ -66,6 +66,7 @@ fuzz: $(DEV)  ## Fuzz the live API with schemathesis (FUZZ_SECONDS per run, defa
 lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: $(DEV)
 	$(BIN)/ruff check --fix .

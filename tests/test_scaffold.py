@@ -1,16 +1,14 @@
-"""`flask new-resource`: names, refusals, `--dry-run`, the registration edits, and generated nouns that pass
-their project's lint and tests in a copy of this project."""
+"""`flask new-resource`: names, refusals, `--dry-run`, the one registry edit, and generated nouns that pass
+their project's lint (import contracts included) and tests in a copy of this project."""
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import unittest
 from pathlib import Path
 from unittest import mock
@@ -19,14 +17,13 @@ from app import create_app
 from app.database import disconnect_db
 from app.scaffold import Names, ScaffoldError, plan_resource
 from app.scaffold.cli import taken_names
-from app.scaffold.registration import Source, register_docs, register_model, register_view
+from app.scaffold.registration import REGISTRY, register_capability
 from config import TestConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 PYTHON = BIN / "python" if (BIN / "python").exists() else Path(sys.executable)
 NOT_COPIED = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "htmlcov", "node_modules"}
-REGISTRATION_FILES = ("app/models/__init__.py", "app/docs/__init__.py", "app/views/router.py")
 
 
 def project_files(root: Path) -> list[str]:
@@ -130,7 +127,7 @@ class TestNames(unittest.TestCase):
 
 
 class ProjectCopy(unittest.TestCase):
-    """A small copy of the project (the app package, tests/views, pyproject) per test, and this app's names."""
+    """A small copy of the project (the app package, the tests' base, pyproject) per test, and this app's names."""
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -142,7 +139,9 @@ class ProjectCopy(unittest.TestCase):
     def setUp(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="scaffold-unit-"))
         self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
-        files = [p for p in project_files(ROOT) if p.startswith(("app/", "tests/views/")) or p == "pyproject.toml"]
+        files = [
+            p for p in project_files(ROOT) if p.startswith(("app/", "tests/views/__init__")) or p == "pyproject.toml"
+        ]
         copy_project(self.root, files)
         self.before = snapshot(self.root)
 
@@ -156,52 +155,65 @@ class ProjectCopy(unittest.TestCase):
         return str(refusal.exception)
 
 
+def written(plural: str, singular: str) -> set[str]:
+    """The files a noun is: its package and its tests."""
+    del singular  # every file is named after the plural
+    return {
+        f"app/{plural}/__init__.py",
+        f"app/{plural}/models.py",
+        f"app/{plural}/docs.py",
+        f"app/{plural}/views.py",
+        f"tests/{plural}/__init__.py",
+        f"tests/{plural}/test_{plural}.py",
+    }
+
+
 class TestRefusals(ProjectCopy):
     def test_existing_nouns_are_refused_naming_each_clash(self):
         message = self.refused("posts", pattern="clashes with an existing noun")
 
-        for clash in ("blueprint posts", "path /api/v1/posts", "model Post", "module app/views/posts", "listPosts"):
+        for clash in ("blueprint posts", "path /api/v1/posts", "model Post", "module app/posts", "listPosts"):
             self.assertIn(clash, message)
-        self.refused("users", pattern="module app/models/user")
-        self.refused("samples", pattern="module app/views/sample")  # the singular is a module too
+        self.refused("users", pattern="module app/views/users")
+        self.refused("samples", pattern="module app/sample")  # the singular is a package too
 
     def test_clashes_with_schemas_collections_and_template_names_are_refused(self):
         self.refused("problems", pattern="OpenAPI schema Problem")
-        self.refused("names", pattern="NAME twice in app/docs/names.py")
+        self.refused("names", pattern="NAME twice in app/names/docs.py")
         self.refused("uuids", pattern="UUID twice")
-        self.refused("paths", pattern="paths already names something in app/docs/__init__.py")
 
     def test_files_that_exist_are_refused(self):
-        (self.root / "tests/views/test_probe_books.py").write_text("# mine\n")
+        (self.root / "tests/probe_books").mkdir()
+        (self.root / "tests/probe_books/test_probe_books.py").write_text("# mine\n")
         self.before = snapshot(self.root)
 
-        self.refused("probe_books", pattern="tests/views/test_probe_books.py already exists")
-        (self.root / "tests/views/test_probe_books.py").unlink()
-        (self.root / "app/models/probe_book.py").write_text("# mine\n")
+        self.refused("probe_books", pattern="module tests/probe_books")
+        shutil.rmtree(self.root / "tests/probe_books")
+        (self.root / "app/probe_book.py").write_text("# mine\n")
         self.before = snapshot(self.root)
-        self.refused("probe_books", pattern="module app/models/probe_book")
+        self.refused("probe_books", pattern="module app/probe_book")
 
-    def test_a_registration_file_that_does_not_look_as_expected_is_refused_before_anything_is_written(self):
-        docs = self.root / "app/docs/__init__.py"
-        docs.write_text(docs.read_text().replace("NOUNS = (", "SECTIONS = ("))
-        self.before = snapshot(self.root)
-
-        self.refused("probe_books", pattern="app/docs/__init__.py does not look as expected: one `NOUNS")
-
-    def test_a_broken_registration_file_is_refused(self):
-        router = self.root / "app/views/router.py"
-        router.write_text(router.read_text() + "\ndef (:\n")
+    def test_a_registry_that_does_not_look_as_expected_is_refused_before_anything_is_written(self):
+        registry = self.root / REGISTRY
+        registry.write_text(registry.read_text().replace("CAPABILITIES = (", "INSTALLED = ("))
         self.before = snapshot(self.root)
 
-        self.refused("probe_books", pattern="app/views/router.py does not parse")
+        self.refused("probe_books", pattern="app/capabilities.py does not look as expected: one `CAPABILITIES")
+
+    def test_a_broken_registry_is_refused(self):
+        registry = self.root / REGISTRY
+        registry.write_text(registry.read_text() + "\ndef (:\n")
+        self.before = snapshot(self.root)
+
+        self.refused("probe_books", pattern="app/capabilities.py does not parse")
 
     def test_a_file_changed_between_planning_and_writing_undoes_everything(self):
         plan = plan_resource(self.root, "probe_books", None, self.taken)
-        router = self.root / "app/views/router.py"
-        router.write_text(router.read_text() + "# changed meanwhile\n")
+        registry = self.root / REGISTRY
+        registry.write_text(registry.read_text() + "# changed meanwhile\n")
         self.before = snapshot(self.root)
 
-        with self.assertRaisesRegex(ScaffoldError, "app/views/router.py changed"):
+        with self.assertRaisesRegex(ScaffoldError, "app/capabilities.py changed"):
             plan.apply()
         self.assert_nothing_written()
 
@@ -218,20 +230,14 @@ class TestCommand(ProjectCopy):
     def run_command(self, *args: str):
         return self.app.test_cli_runner().invoke(args=["new-resource", *args])
 
-    def test_dry_run_prints_the_files_and_the_edits_and_writes_nothing(self):
+    def test_dry_run_prints_the_files_and_the_edit_and_writes_nothing(self):
         result = self.run_command("probe_books", "--dry-run")
 
         self.assertEqual(result.exit_code, 0, result.output)
-        for path in (
-            "app/models/probe_book.py",
-            "app/docs/probe_books.py",
-            "app/views/probe_books.py",
-            "tests/views/test_probe_books.py",
-        ):
+        for path in written("probe_books", "probe_book"):
             self.assertIn(f"write {path}", result.output)
-        for path in REGISTRATION_FILES:
-            self.assertIn(f"+++ b/{path}", result.output)
-        self.assertIn("+from app.models.probe_book import ProbeBook", result.output)
+        self.assertIn(f"+++ b/{REGISTRY}", result.output)
+        self.assertIn('+    "app.probe_books",', result.output)
         self.assertIn("/api/v1/probe-books/{probeBookId}", result.output)
         self.assertIn("nothing written", result.output)
         self.assert_nothing_written()
@@ -246,84 +252,38 @@ class TestCommand(ProjectCopy):
                 self.assertIn("Nothing was written.", result.output)
         self.assert_nothing_written()
 
-    def test_writes_the_files_and_the_registration_lines(self):
+    def test_writes_the_package_the_tests_and_one_registry_line(self):
         result = self.run_command("people", "--singular", "person")
 
         self.assertEqual(result.exit_code, 0, result.output)
         changed = {path for path, digest in snapshot(self.root).items() if self.before.get(path) != digest}
-        expected = {"app/models/person.py", "app/docs/people.py", "app/views/people.py", "tests/views/test_people.py"}
-        self.assertEqual(changed, expected | set(REGISTRATION_FILES))
-        self.assertIn("from app.models.person import Person", (self.root / "app/models/__init__.py").read_text())
-        self.assertNotIn("{{", (self.root / "app/views/people.py").read_text())
-        self.assertIn("module app/models/person", self.run_command("people", "--singular", "person").output)
+        self.assertEqual(changed, written("people", "person") | {REGISTRY})
+        self.assertIn('    "app.people",\n)', (self.root / REGISTRY).read_text())
+        self.assertIn("class Person(", (self.root / "app/people/models.py").read_text())
+        self.assertNotIn("{{", (self.root / "app/people/views.py").read_text())
+        self.assertIn("module app/people", self.run_command("people", "--singular", "person").output)
 
 
-class TestRegistrationLayout(unittest.TestCase):
-    """The edits keep each statement as ruff format lays it out, whatever other nouns made of it."""
+class TestRegistryEdit(unittest.TestCase):
+    """The one edit: a line at the end of the CAPABILITIES tuple, as ruff format lays the tuple out."""
 
-    def edit(self, register, text: str, noun: str = "books", width: int = 120) -> str:
-        return register(Source("module.py", textwrap.dedent(text), width), Names.parse(noun))
+    def test_the_noun_goes_last_one_line_of_its_own(self):
+        text = 'CAPABILITIES = (\n    "app.jobs",\n    "app.posts",\n)\n\n\ndef load():\n    pass\n'
 
-    def test_short_statements_stay_on_one_line_in_sorted_order(self):
-        edited = self.edit(register_docs, "from app.docs import auth, posts\n\nNOUNS = (auth, posts, health)\n")
-
-        self.assertEqual(edited, "from app.docs import auth, books, posts\n\nNOUNS = (auth, posts, books, health)\n")
-
-    def test_a_statement_that_no_longer_fits_goes_one_item_per_line(self):
-        edited = self.edit(register_docs, "from app.docs import auth, posts\n\nNOUNS = (auth, posts)\n", width=30)
+        edited = register_capability(text, Names.parse("books"))
 
         self.assertEqual(
             edited,
-            "from app.docs import (\n    auth,\n    books,\n    posts,\n)\n\nNOUNS = (auth, posts, books)\n",
+            'CAPABILITIES = (\n    "app.jobs",\n    "app.posts",\n    "app.books",\n)\n\n\ndef load():\n    pass\n',
         )
 
-    def test_a_trailing_comma_keeps_a_short_list_exploded(self):
-        text = (
-            'from app.models.base import X\nfrom app.models.user import User\n\n__all__ = [\n    "User",\n    "X",\n]\n'
-        )
-
-        edited = self.edit(register_model, text)
-
-        self.assertIn("from app.models.base import X\nfrom app.models.book import Book\nfrom app.models.user", edited)
-        self.assertIn('__all__ = [\n    "Book",\n    "User",\n    "X",\n]\n', edited)
-
-    def test_both_router_shapes(self):
-        attributes = """\
-            def init_app(app):
-                from app.views import auth, health, posts
-
-                for blueprint in (auth.blueprint, posts.blueprint):
-                    app.register_blueprint(blueprint)
-                app.register_blueprint(health.blueprint)
-            """
-        modules = """\
-            def init_app(app):
-                from app.views import auth, health, posts
-
-                blueprints = (auth, posts)
-                for blueprint in (noun.blueprint for noun in blueprints):
-                    app.register_blueprint(blueprint)
-            """
-
-        self.assertIn(
-            "for blueprint in (auth.blueprint, posts.blueprint, books.blueprint):", self.edit(register_view, attributes)
-        )
-        self.assertIn("blueprints = (auth, posts, books)\n", self.edit(register_view, modules))
-        self.assertIn("from app.views import auth, books, health, posts\n", self.edit(register_view, modules))
-
-    def test_a_comment_inside_a_statement_or_a_missing_statement_is_refused(self):
-        with self.assertRaisesRegex(ScaffoldError, "comment inside"):
-            self.edit(register_docs, "from app.docs import (\n    auth,  # first\n    posts,\n)\n\nNOUNS = (auth,)\n")
+    def test_a_noun_already_listed_or_a_tuple_on_one_line_is_refused(self):
+        with self.assertRaisesRegex(ScaffoldError, "already registered"):
+            register_capability('CAPABILITIES = (\n    "app.books",\n)\n', Names.parse("books"))
+        with self.assertRaisesRegex(ScaffoldError, "on its own line"):
+            register_capability('CAPABILITIES = ("app.jobs",)\n', Names.parse("books"))
         with self.assertRaisesRegex(ScaffoldError, "does not look as expected"):
-            self.edit(register_view, "def init_app(app):\n    from app.views import auth\n\n    app.register(auth)\n")
-        with self.assertRaisesRegex(ScaffoldError, "does not look as expected"):
-            self.edit(register_model, "from app import models\n")
-
-    def test_edits_leave_valid_python(self):
-        edited = self.edit(register_docs, "from app.docs import a, z\n\nNOUNS = (\n    a,\n    z,\n)\n")
-
-        self.assertIn("NOUNS = (\n    a,\n    z,\n    books,\n)\n", edited)
-        ast.parse(edited)
+            register_capability("CAPABILITIES = load()\n", Names.parse("books"))
 
 
 class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
@@ -335,14 +295,8 @@ class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
 
     NOUNS = (("probe_books",), ("probe_reading_list_entries", "--singular", "probe_reading_list_entry"))
     WRITTEN = (
-        "app/models/probe_book.py",
-        "app/docs/probe_books.py",
-        "app/views/probe_books.py",
-        "tests/views/test_probe_books.py",
-        "app/models/probe_reading_list_entry.py",
-        "app/docs/probe_reading_list_entries.py",
-        "app/views/probe_reading_list_entries.py",
-        "tests/views/test_probe_reading_list_entries.py",
+        *sorted(written("probe_books", "probe_book")),
+        *sorted(written("probe_reading_list_entries", "probe_reading_list_entry")),
     )
 
     @classmethod
@@ -364,22 +318,24 @@ class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
             command, cwd=cls.root, env=child_env(APP_CONFIG="test"), capture_output=True, text=True, timeout=300
         )
 
-    def test_the_command_writes_the_noun_files_and_edits_only_the_registration_files(self):
+    def test_the_command_writes_the_noun_files_and_edits_only_the_registry(self):
         for result in self.outputs:
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("/api/v1/probe-reading-list-entries/{probeReadingListEntryId}", self.outputs[1].stdout)
         changed = {path for path, digest in self.after.items() if self.before.get(path) != digest}
 
-        self.assertEqual(changed, {*self.WRITTEN, *REGISTRATION_FILES})
+        self.assertEqual(changed, {*self.WRITTEN, REGISTRY})
         self.assertEqual(set(self.before) - set(self.after), set())
 
-    def test_what_it_wrote_and_edited_is_lint_clean(self):
-        files = [*self.WRITTEN, *REGISTRATION_FILES]
+    def test_what_it_wrote_and_edited_is_lint_clean_and_keeps_the_import_contracts(self):
+        files = [*self.WRITTEN, REGISTRY]
         check = self.run_in_copy(tool("ruff"), "check", "--no-cache", *files)
         formatted = self.run_in_copy(tool("ruff"), "format", "--no-cache", "--check", *files)
+        contracts = self.run_in_copy(tool("lint-imports"), "--no-cache")
 
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         self.assertEqual(formatted.returncode, 0, formatted.stdout + formatted.stderr)
+        self.assertEqual(contracts.returncode, 0, contracts.stdout[-4000:] + contracts.stderr)
 
     def test_its_tests_pass_with_the_route_walk_the_docs_and_the_index_coverage(self):
         result = self.run_in_copy(
@@ -389,8 +345,9 @@ class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
             "-q",
             "-p",
             "no:cacheprovider",
-            "tests/views/test_probe_books.py",
-            "tests/views/test_probe_reading_list_entries.py",
+            "tests/probe_books",
+            "tests/probe_reading_list_entries",
+            "tests/test_architecture.py",
             "tests/views/test_docs.py",
             "tests/views/test_secure_by_default.py",
             "tests/test_index_coverage.py",

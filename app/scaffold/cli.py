@@ -8,8 +8,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.database import document_classes
+from app.docs import build_spec
 from app.scaffold.generator import Taken, plan_resource
 from app.scaffold.names import ScaffoldError
+from app.views.router import API_PREFIX
 
 
 def project_root() -> Path:
@@ -19,12 +22,6 @@ def project_root() -> Path:
 
 def taken_names(app: Flask) -> Taken:
     """The blueprints, paths, schemas, operation ids, models and collections the app already has."""
-    from mongoengine.base import _document_registry
-
-    from app.database import document_classes
-    from app.docs import build_spec
-    from app.views import API_PREFIX
-
     spec = build_spec(app)
     segments = {
         rule.rule.removeprefix(f"{API_PREFIX}/").split("/")[0]
@@ -41,7 +38,7 @@ def taken_names(app: Flask) -> Taken:
             for method, operation in item.items()
             if method != "parameters"
         ),
-        models=frozenset(_document_registry),
+        models=frozenset(model.__name__ for model in document_classes()),
         collections=frozenset(model._get_collection_name() for model in document_classes()),
     )
 
@@ -52,7 +49,7 @@ def taken_names(app: Flask) -> Taken:
 @click.option("--dry-run", is_flag=True, help="Print what would be written and edited; write nothing.")
 @with_appcontext
 def new_resource(noun: str, singular: str | None, dry_run: bool) -> None:
-    """Write a new REST noun the way posts is built: model, docs, views, registration lines and tests.
+    """Write a new REST noun the way posts is built: a package (model, docs, views), its tests, one registry line.
 
     NOUN is the plural, in lower-case snake_case (books, reading_lists). Nothing is written when it is refused.
     """
@@ -67,6 +64,6 @@ def new_resource(noun: str, singular: str | None, dry_run: bool) -> None:
         raise click.ClickException(f"{error}. Nothing was written.") from None
     click.echo(plan.describe())
     click.echo(
-        f"Done. Run `make test` (or .venv/bin/pytest tests/views/test_{plan.names.plural}.py); "
+        f"Done. Run `make test` (or .venv/bin/pytest tests/{plan.names.plural}); "
         "then make the fields, rules and tests your own (docs/adding-a-resource.md)."
     )

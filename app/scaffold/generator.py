@@ -1,4 +1,4 @@
-"""Plan a new noun (files to write, registration lines to add), check it, then write it all or nothing."""
+"""Plan a new noun (its package, its tests, one registry line), check it, then write it all or nothing."""
 
 from __future__ import annotations
 
@@ -6,32 +6,29 @@ import ast
 import difflib
 import logging
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.scaffold.names import Names, ScaffoldError
-from app.scaffold.registration import Source, register_docs, register_model, register_view
+from app.scaffold.registration import REGISTRY, register_capability
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).parent / "templates"
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # Template -> the file it becomes, relative to the project root.
+# A noun is a package of its own, and a test package mirroring it: removing both and its registry line removes it.
 FILES = {
-    "model.py.tmpl": "app/models/{singular}.py",
-    "docs.py.tmpl": "app/docs/{plural}.py",
-    "views.py.tmpl": "app/views/{plural}.py",
-    "test_views.py.tmpl": "tests/views/test_{plural}.py",
+    "package.py.tmpl": "app/{plural}/__init__.py",
+    "model.py.tmpl": "app/{plural}/models.py",
+    "docs.py.tmpl": "app/{plural}/docs.py",
+    "views.py.tmpl": "app/{plural}/views.py",
+    "tests_package.py.tmpl": "tests/{plural}/__init__.py",
+    "test_views.py.tmpl": "tests/{plural}/test_{plural}.py",
 }
-# Shared module -> the function that adds the noun's registration lines to it.
-REGISTRATIONS = {
-    "app/models/__init__.py": register_model,
-    "app/docs/__init__.py": register_docs,
-    "app/views/router.py": register_view,
-}
-NOUN_PACKAGES = ("app/models", "app/views", "app/docs")
+# Where a module or package named after the noun would shadow or clash with the new one.
+NOUN_PACKAGES = ("app", "tests", "app/models", "app/views", "app/docs")
 
 
 @dataclass(frozen=True)
@@ -103,15 +100,6 @@ def check_rendered(path: str, text: str, names: Names) -> None:
         )
 
 
-def line_length(root: Path) -> int:
-    """The project's ruff line length (ruff's default when it sets none)."""
-    try:
-        config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return 88
-    return int(config.get("tool", {}).get("ruff", {}).get("line-length", 88))
-
-
 @dataclass
 class Plan:
     """Everything one noun adds: new files and edited shared modules, all computed before anything is written."""
@@ -141,12 +129,16 @@ class Plan:
         return "\n".join(lines)
 
     def apply(self) -> None:
-        """Write the new files and the edits; on any failure, undo what was done and re-raise."""
+        """Write the new files and the edit; on any failure, undo what was done and re-raise."""
         created: list[Path] = []
+        made_dirs: list[Path] = []
         restored: dict[Path, str] = {}
         try:
             for path, text in self.creates.items():
                 target = self.root / path
+                if not target.parent.is_dir():
+                    target.parent.mkdir()
+                    made_dirs.append(target.parent)
                 with target.open("x", encoding="utf-8") as handle:  # never overwrites
                     created.append(target)
                     handle.write(text)
@@ -159,6 +151,8 @@ class Plan:
         except BaseException:
             for target in created:
                 target.unlink(missing_ok=True)
+            for folder in reversed(made_dirs):
+                folder.rmdir()
             for target, old in restored.items():
                 target.write_text(old, encoding="utf-8")
             raise
@@ -180,16 +174,14 @@ def plan_resource(root: Path, noun: str, singular: str | None = None, taken: Tak
         path = target.format(singular=names.singular, plural=names.plural)
         if (root / path).exists():
             raise ScaffoldError(f"{path} already exists; remove it or choose another noun")
-        if not (root / path).parent.is_dir():
-            raise ScaffoldError(f"{(root / path).parent} is missing; run the command from the project")
+        if not (root / path).parent.parent.is_dir():
+            raise ScaffoldError(f"{(root / path).parent.parent} is missing; run the command from the project")
         text = render((TEMPLATES / template).read_text(encoding="utf-8"), names)
         check_rendered(path, text, names)
         plan.creates[path] = text
-    width = line_length(root)
-    for path, register in REGISTRATIONS.items():
-        try:
-            old = (root / path).read_text(encoding="utf-8")
-        except OSError as error:
-            raise ScaffoldError(f"cannot read {path}: {error.strerror}") from None
-        plan.edits[path] = (old, register(Source(path, old, width), names))
+    try:
+        old = (root / REGISTRY).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ScaffoldError(f"cannot read {REGISTRY}: {error.strerror}") from None
+    plan.edits[REGISTRY] = (old, register_capability(old, names))
     return plan

@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from app.uploads.store import current_store
 from app.uploads.models import Upload
+from app.uploads.store import current_store
 from config import ConfigError, DevConfig, ProductionConfig, TestConfig, uploads
 from scripts.ports import free_port
 from tests.views import TCBase
