@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import flask_restful
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response
 
 from app.auth import secure
 from app.errors import handle_error, keep_retry_after
 from app.json import dumps
-from app.models import utcnow
 
 
 def output_json(data: Any, code: int, headers: dict[str, str] | None = None) -> Response:
@@ -45,16 +44,6 @@ class BaseResource(flask_restful.Resource):
     """
 
     method_decorators = [secure]
-
-    @staticmethod
-    def now():
-        """The current UTC time, as models store it."""
-        return utcnow()
-
-    @staticmethod
-    def created(data: Any, endpoint: str, **values: Any) -> tuple[Any, int, dict[str, str]]:
-        """201 with a Location pointing at the new resource."""
-        return data, 201, {"Location": url_for(endpoint, **values)}
 
     @staticmethod
     def no_content() -> tuple[str, int]:
