@@ -63,6 +63,13 @@ class TestPatchMe(MeBase):
         self.assertEqual(self.request("GET", "me", token=self.token).get_json()["displayName"], "Ada King")
         self.assertEqual(self.stored().display_name, "Ada King")
 
+    def test_the_display_name_is_stored_trimmed_as_at_sign_up(self):
+        response = self.request("PATCH", "me", json={"displayName": "\u3000 Ada King\u00a0\n"}, token=self.token)
+
+        self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+        self.assertEqual(response.get_json()["displayName"], "Ada King")
+        self.assertEqual(self.stored().display_name, "Ada King")
+
     def test_refuses_fields_a_user_must_not_set_and_changes_nothing(self):
         for field, value in (
             ("role", "admin"),
