@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import unittest
+from pathlib import Path
 from unittest import mock
 
 from app import create_app
-from config import Config, ConfigError, DevConfig, ProductionConfig, TestConfig, get_config
+from config import Config, ConfigError, DevConfig, ProductionConfig, TestConfig, example_values, get_config
 from config.env import cast
 
 STRONG = "k" * 20 + "-random-enough-secret-value-0123456789"
@@ -117,8 +120,8 @@ class TestProductionRefusals(unittest.TestCase):
             ({"JWT_SECRET_KEY": None}, "JWT_SECRET_KEY is not set"),
             ({"SECRET_KEY": "short-secret"}, "SECRET_KEY is shorter than 32 bytes"),
             ({"JWT_SECRET_KEY": "x" * 31}, "JWT_SECRET_KEY is shorter than 32 bytes"),
-            ({"SECRET_KEY": "changeme"}, "SECRET_KEY is a well-known default"),
-            ({"JWT_SECRET_KEY": "super-secret"}, "JWT_SECRET_KEY is a well-known default"),
+            ({"SECRET_KEY": "changeme"}, "SECRET_KEY is a published value"),
+            ({"JWT_SECRET_KEY": "super-secret"}, "JWT_SECRET_KEY is a published value"),
             ({"MONGODB_URI": None}, "MONGODB_URI is not set"),
             ({"MONGODB_URI": "mongomock://localhost/app"}, "MONGODB_URI points at the embedded stand-in"),
             ({"RATELIMIT_STORAGE_URI": "memory://"}, "RATELIMIT_STORAGE_URI"),
@@ -129,6 +132,33 @@ class TestProductionRefusals(unittest.TestCase):
         for changes, message in cases:
             with self.subTest(changes=changes), self.assertRaisesRegex(ConfigError, message):
                 production(**changes)
+
+    def test_secrets_once_printed_in_the_example_file_are_refused(self):
+        once_printed = (
+            "Xq3v9wJ0m1T2y8bE4rK7uL5nP6sD0fG9hJ2kZ3xC4vB5nM6q",
+            "Pz8Lk2Jh5Gf3Ds1Aq9Wx7Ec4Rv6Tb0Yn2Um5Ik8Ol1Pa3Sd",
+        )
+        for value in once_printed:
+            for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+                with self.subTest(name=name), self.assertRaisesRegex(ConfigError, f"{name} is a published value"):
+                    production(**{name: value})
+
+    def test_any_value_printed_in_the_example_file_is_refused_as_a_secret(self):
+        printed = "an-example-value-that-is-long-enough-to-pass-0123456789"
+        with tempfile.TemporaryDirectory() as folder:
+            example = Path(folder) / ".env.example"
+            example.write_text(f"# a comment\n# SECRET_KEY={printed}\nJWT_SECRET_KEY='{printed[::-1]}'\n")
+            with mock.patch("config.EXAMPLE_ENV", example):
+                for name, value in (("SECRET_KEY", printed), ("JWT_SECRET_KEY", printed[::-1])):
+                    with self.subTest(name=name), self.assertRaisesRegex(ConfigError, f"{name} is a published"):
+                        production(**{name: value})
+                self.assertEqual(production()["SECRET_KEY"], STRONG)  # an unprinted value still starts
+
+    def test_the_example_file_prints_no_secret(self):
+        values = example_values()
+
+        self.assertTrue(values, "the example file was found and read")
+        self.assertFalse([v for v in values if len(v) >= 32 and re.fullmatch(r"[A-Za-z0-9_-]+", v)])
 
     def test_create_app_refuses_to_start_with_a_bad_environment(self):
         environ = {**PRODUCTION_ENV, "SECRET_KEY": "changeme"}
