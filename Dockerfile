@@ -22,6 +22,8 @@ RUN pip install -r requirements.txt
 COPY app ./app
 COPY config ./config
 COPY server.py gunicorn.conf.py ./
+# Read at start-up: production refuses any secret this example file prints (config.example_values).
+COPY .env.example ./
 
 USER app
 EXPOSE 3000
