@@ -78,6 +78,8 @@ class Config(jobs.Settings, mail.Settings, uploads.Settings, oidc.Settings):
     TESTING = False
     PROPAGATE_EXCEPTIONS = False
     LOG_LEVEL = "INFO"
+    # `text` (with the request id), or `json`: one object per line for log collectors.
+    LOG_FORMAT = "text"
     # One JSON line per request on the `app.access` logger.
     ACCESS_LOG = True
 

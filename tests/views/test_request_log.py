@@ -214,6 +214,12 @@ class TestJsonLogFormat(TCBase):
         with self.assertRaisesRegex(ConfigError, "LOG_FORMAT"):
             create_app(BadFormat)
 
+    def test_the_format_is_read_from_the_environment(self):
+        from config import TestConfig
+
+        self.assertEqual(TestConfig.settings({"LOG_FORMAT": "json"})["LOG_FORMAT"], "json")
+        self.assertEqual(TestConfig.settings({})["LOG_FORMAT"], "text")
+
 
 class NoAccessLogConfig(TCBase.config):
     ACCESS_LOG = False
