@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -372,6 +373,7 @@ class TestLists(PostsBase):
     def test_sorting_every_allowed_field_both_ways(self):
         for title in ("banana", "apple", "cherry"):
             self.create(title=title)
+            time.sleep(0.002)  # a distinct createdAt each: equal ones are ordered by id
 
         newest_first = [p["title"] for p in self.items("posts")]
         self.assertEqual(newest_first, ["cherry", "apple", "banana"])
