@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import CASCADE, EmailField, StringField, UUIDField
+from mongoengine import CASCADE, DateTimeField, EmailField, StringField, UUIDField
 
-from app.models.base import BaseDocument, UTCDateTimeField, UUIDReferenceField
+from app.models.base import BaseDocument, UUIDReferenceField
 from app.models.user import User
 
 KINDS = ("verify_email", "password_reset", "email_change")
@@ -39,5 +39,5 @@ class AccountToken(BaseDocument):
     email = EmailField(required=True, max_length=254)
     new_email = EmailField(max_length=254)
     password_stamp = StringField()
-    requested_at = UTCDateTimeField(required=True)
-    expires_at = UTCDateTimeField(required=True)
+    requested_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import CASCADE, IntField, StringField
+from mongoengine import CASCADE, DateTimeField, IntField, StringField
 
-from app.models.base import BaseDocument, UTCDateTimeField, UUIDReferenceField
+from app.models.base import BaseDocument, UUIDReferenceField
 from app.models.user import User
 
 STATUSES = ("sending", "sent")
@@ -28,5 +28,5 @@ class MailMessage(BaseDocument):
     user = UUIDReferenceField(User, reverse_delete_rule=CASCADE)
     status = StringField(required=True, choices=STATUSES, default="sending")
     attempts = IntField(required=True, default=0, min_value=0)
-    sent_at = UTCDateTimeField()
-    expires_at = UTCDateTimeField(required=True)
+    sent_at = DateTimeField()
+    expires_at = DateTimeField(required=True)
