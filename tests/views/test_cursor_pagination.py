@@ -105,6 +105,19 @@ class TestWalk(CursorBase):
 
                 self.assertEqual(sorted(i["id"] for i in items), sorted(d["_id"] for d in docs))
 
+    def test_times_milliseconds_apart_within_one_second_walk_in_order(self):
+        docs = []
+        for n in range(10):  # two posts at each of 0, 7, 14, 21 and 28 ms after START: ties and near-ties
+            stamp = START + timedelta(milliseconds=(n // 2) * 7)
+            docs += self.insert(1, created_at=stamp, updated_at=stamp)
+        by_time = sorted(docs, key=lambda d: (d["created_at"], d["_id"]))
+        for sort in ("createdAt", "-createdAt", "updatedAt", "-updatedAt"):
+            with self.subTest(sort=sort):
+                items = self.walk("posts", f"&sort={sort}", per_page=3)
+
+                expected = by_time[::-1] if sort.startswith("-") else by_time
+                self.assertEqual([i["id"] for i in items], [d["_id"] for d in expected])
+
     def test_filters_and_my_drafts_page_by_cursor(self):
         self.insert(5, tags=["x"])
         tagged = self.insert(7, tags=["y"])
