@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -133,8 +133,7 @@ def ensure_may_publish(user: User) -> None:
     """
     if user.email_verified or user.is_admin:  # admins are made by an operator (flask create-admin)
         return
-    created = user.created_at if user.created_at.tzinfo else user.created_at.replace(tzinfo=UTC)
-    if utcnow() - created >= timedelta(hours=current_app.config["UNVERIFIED_GRACE_HOURS"]):
+    if utcnow() - user.created_at >= timedelta(hours=current_app.config["UNVERIFIED_GRACE_HOURS"]):
         raise Forbidden(UNVERIFIED_PUBLISH)
 
 

@@ -22,6 +22,8 @@ def init_db(app: Flask) -> None:
     uri = app.config.get("MONGODB_URI")
     options: dict[str, Any] = {
         "uuidRepresentation": "standard",
+        # The one place stored dates are read: every BSON date comes back as an aware UTC datetime, so models,
+        # serialisers and rules compare and format them as they are (no reader converts text or naive values).
         "tz_aware": True,
     }
     if uri:

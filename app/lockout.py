@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from mongoengine import NotUniqueError
@@ -22,31 +21,30 @@ def _key(email: str) -> str:
     return hashlib.sha256(email.encode("utf-8")).hexdigest()
 
 
-def _seconds(name: str) -> int:
-    return current_app.config[name]
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=current_app.config[name])
 
 
 def ensure_not_locked(email: str) -> None:
     """429 with Retry-After while the email is locked, whatever the password."""
     guard = LoginGuard.objects(key=_key(email)).only("locked_until").first()
-    now = time.time()
+    now = utcnow()
     locked_until = guard.locked_until if guard else None
-    if isinstance(locked_until, (int, float)) and locked_until > now:  # anything else is no (or a stale) lock
+    if isinstance(locked_until, datetime) and locked_until > now:  # anything else is no (or a stale) lock
         raise TooManyRequests(
             "Too many failed logins for this account; try again later",
-            headers={"Retry-After": str(max(math.ceil(locked_until - now), 1))},
+            headers={"Retry-After": str(max(math.ceil((locked_until - now).total_seconds()), 1))},
         )
 
 
 def record_failure(email: str) -> None:
     """Count a failed login; the failure that reaches the limit starts the lock.
 
-    Window and lock times are epoch seconds: numbers compare the same on every MongoDB-compatible
-    server, and the TTL field (`expires_at`, a date as TTL indexes need) is only ever read by the server.
+    The TTL index drops a guard at `expires_at`, once neither its window nor its lock matters any more.
     """
-    key, now = _key(email), time.time()
+    key, now = _key(email), utcnow()
     window, lockout = _seconds("LOGIN_WINDOW_SECONDS"), _seconds("LOGIN_LOCKOUT_SECONDS")
-    expires_at = utcnow() + timedelta(seconds=window + lockout)
+    expires_at = now + window + lockout
     guard = LoginGuard.objects(key=key, window_started__gt=now - window).modify(
         inc__failures=1, set__expires_at=expires_at, new=True
     )
@@ -59,7 +57,7 @@ def record_failure(email: str) -> None:
                 set__window_started=now,
                 set__expires_at=expires_at,
                 set_on_insert__id=uuid.uuid4(),
-                set_on_insert__created_at=utcnow(),
+                set_on_insert__created_at=now,
             )
         except NotUniqueError:  # a concurrent failure created it first: count against that one
             record_failure(email)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from app.models import utcnow
@@ -24,16 +24,6 @@ def digest(value: str) -> str:
 
 
 def is_live(raw: dict[str, Any]) -> bool:
-    """True until the document's `expires_at` (MongoDB's TTL sweep runs only once a minute; read as aware UTC,
-    also where a MongoDB-like server kept it as text)."""
+    """True until the document's `expires_at` (MongoDB's TTL sweep runs only once a minute)."""
     expires = raw.get("expires_at")
-    if isinstance(expires, str):
-        try:
-            expires = datetime.fromisoformat(expires)
-        except ValueError:
-            return False
-    if not isinstance(expires, datetime):
-        return False
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=UTC)
-    return expires > utcnow()
+    return isinstance(expires, datetime) and expires > utcnow()

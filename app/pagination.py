@@ -1,10 +1,13 @@
 """Pagination for every list: page numbers, keyset cursors, query parsing, the envelope and RFC 8288 Link headers.
 
-Numbered pages (`page`, `perPage`) skip over the earlier items and count the matches: simple, and fine for
-the first pages, but a server walks every skipped index entry and every match for the count. Cursor pages
-(`cursor`, from a previous page's `nextCursor` or `Link: rel="next"`) continue from the last item seen:
-a range on the sort field, served by the same index as the first page, so page 1,000 costs what page 1 does;
-they carry no total (that would be a count on every page) and stay stable while posts are added.
+Every list sorts on one field and then on `_id`: MongoDB returns documents with equal sort values "in any
+order" unless the sort includes a unique field, so without it a page boundary inside a run of equal values
+could repeat or skip items. Numbered pages (`page`, `perPage`) skip over the earlier items and count the
+matches: simple, and fine for the first pages, but a server walks every skipped index entry and every match
+for the count. Cursor pages (`cursor`, from a previous page's `nextCursor` or `Link: rel="next"`) continue
+after the last item seen, `(value, _id)`: a range on the index that serves the first page, so page 1,000
+costs what page 1 does; they carry no total (that would be a count on every page) and stay stable while
+items are added.
 """
 
 from __future__ import annotations
@@ -71,11 +74,10 @@ def parse_page(args: Mapping[str, str] | None = None) -> Page:
 def parse_sort(
     allowed: Mapping[str, str], default: str, args: Mapping[str, str] | None = None
 ) -> list[tuple[str, int]]:
-    """`sort=field` or `sort=-field` from `allowed` (API name -> stored name), as a pymongo sort.
+    """`sort=field` or `sort=-field` from `allowed` (API name -> stored name), as a pymongo sort ending with `_id`.
 
-    No `_id` tie-breaker: the index for each (filter, sort) pair returns equal values in its own stable
-    order, so pages neither repeat nor skip items, and indexes stay free of `_id` (which some
-    MongoDB-compatible servers cannot hold in a compound index).
+    `_id` is the unique tie-breaker that makes the order total (see the module's docstring); each list's
+    indexes end with it too, so one index serves the filter, the sort and the cursor's range.
     """
     args = request.args if args is None else args
     raw = args.get("sort", default)
@@ -88,22 +90,16 @@ def parse_sort(
             errors=[{"field": "sort", "message": f"must be one of {choices}"}],
         )
     direction = -1 if descending else 1
-    return [(stored, direction)]
+    return [(stored, direction), ("_id", direction)]
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a keyset page starts: after the item `id`, whose sort value was `value`.
-
-    `seen` counts the items with exactly that value already returned: equal values keep the index's own
-    order (indexes hold no `_id` tie-breaker), so the next page starts after `id` among them, or after the
-    other `seen - 1` of them if `id` is gone.
-    """
+    """Where a keyset page starts: after the item whose `(sort value, _id)` was `(value, id)`."""
 
     sort: str
     value: Any
     id: str
-    seen: int
 
 
 def _cursor_mac(payload: bytes) -> bytes:
@@ -122,9 +118,8 @@ def _unb64(text: str) -> bytes:
 
 def encode_value(value: Any) -> Any:
     """A sort value in JSON: datetimes as microseconds since the epoch (exact), strings as they are."""
-    if isinstance(value, datetime):
-        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return {"t": (stamp - EPOCH) // MICROSECOND}
+    if isinstance(value, datetime):  # aware: the client reads every stored date as UTC (app.database)
+        return {"t": (value - EPOCH) // MICROSECOND}
     return value
 
 
@@ -137,9 +132,9 @@ def decode_value(value: Any) -> Any:
     raise ValueError("not a sort value")
 
 
-def make_cursor(sort: str, value: Any, item_id: str, seen: int) -> str:
-    """The opaque, signed `cursor` for the page after the item `item_id`."""
-    payload = json.dumps([sort, encode_value(value), item_id, seen], separators=(",", ":"), ensure_ascii=False).encode()
+def make_cursor(sort: str, value: Any, item_id: str) -> str:
+    """The opaque, signed `cursor` for the page after the item `item_id`, whose sort value is `value`."""
+    payload = json.dumps([sort, encode_value(value), item_id], separators=(",", ":"), ensure_ascii=False).encode()
     return f"{_b64(payload)}.{_b64(_cursor_mac(payload))}"
 
 
@@ -164,8 +159,10 @@ def parse_cursor(sort: str, args: Mapping[str, str] | None = None) -> Cursor | N
             raise ValueError
         if not hmac.compare_digest(mac, _cursor_mac(payload)):
             raise ValueError
-        made_for, value, item_id, seen = json.loads(payload)
-        cursor = Cursor(sort=made_for, value=decode_value(value), id=str(item_id), seen=int(seen))
+        made_for, value, item_id = json.loads(payload)  # an older cursor's shape (four fields) fails here: 400
+        if not isinstance(made_for, str) or not isinstance(item_id, str):
+            raise ValueError
+        cursor = Cursor(sort=made_for, value=decode_value(value), id=item_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise cursor_problem("is not a cursor this list gave out (altered, or from another list)") from None
     if cursor.sort != sort:
@@ -173,23 +170,24 @@ def parse_cursor(sort: str, args: Mapping[str, str] | None = None) -> Cursor | N
     return cursor
 
 
-def trailing_run(items: list[Mapping[str, Any]], field: str) -> int:
-    """How many items at the end of `items` share the last one's `field` value."""
-    last = encode_value(items[-1][field])
-    run = 0
-    for item in reversed(items):
-        if encode_value(item[field]) != last:
-            break
-        run += 1
-    return run
+def next_cursor(page_items: list[Mapping[str, Any]], sort: str, field: str) -> str:
+    """The cursor after the last of `page_items` (raw documents): its `field` value and `_id`."""
+    last = page_items[-1]
+    return make_cursor(sort, last[field], last["_id"])
 
 
-def next_cursor(page_items: list[Mapping[str, Any]], sort: str, field: str, seen_before: int = 0) -> str:
-    """The cursor after the last of `page_items` (raw documents); `seen_before` ties came on earlier pages."""
-    run = trailing_run(page_items, field)
-    if run == len(page_items):
-        run += seen_before
-    return make_cursor(sort, page_items[-1][field], page_items[-1]["_id"], run)
+def after_filter(query: dict[str, Any], sort: list[tuple[str, int]], after: Cursor) -> dict[str, Any]:
+    """`query` narrowed to what sorts after `after`: the standard keyset condition on `(field, _id)`.
+
+    `{$or: [{field: {$gt: value}}, {field: value, _id: {$gt: id}}]}` (`$lt` when descending): with the
+    list's index on `(filter..., field, _id)` both branches are ranges of it, walked in the list's order.
+    """
+    field, direction = sort[0]
+    beyond = "$lt" if direction < 0 else "$gt"
+    keyset = {"$or": [{field: {beyond: after.value}}, {field: after.value, "_id": {beyond: after.id}}]}
+    if "$or" in query:  # the list's own `$or` (a search) stays; both must hold
+        return {**query, "$and": [*query.get("$and", []), keyset]}
+    return {**query, **keyset}
 
 
 def keyset_page(
@@ -197,34 +195,13 @@ def keyset_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Raw documents of the page after `after`, and the next page's cursor (None at the end).
 
-    One query: the filter plus a range on the sort field, from the last value seen (inclusive, for its
-    ties), in the list's order; the same index as the first page walks it, from that value on.
+    One query: one more item than a page, to know whether another page follows.
     """
-    field, direction = sort[0]
-    bound = {"$lte" if direction < 0 else "$gte": after.value}
-    keyset = {**query, field: bound} if field not in query else {"$and": [query, {field: bound}]}
-    mark = encode_value(after.value)
-    ties: list[dict[str, Any]] = []
-    rest: list[dict[str, Any]] = []
-    documents = collection.find(keyset, sort=sort, batch_size=per_page + after.seen + 2)
-    try:
-        for raw in documents:
-            if not rest and encode_value(raw[field]) == mark:
-                ties.append(raw)
-            else:
-                rest.append(raw)
-                if len(rest) > per_page:
-                    break
-    finally:
-        documents.close()
-    ids = [raw["_id"] for raw in ties]
-    # Gone (deleted, or its sort value changed): it was the last of the `seen`, so the others are the first ones.
-    start = ids.index(after.id) + 1 if after.id in ids else min(max(after.seen - 1, 0), len(ties))
-    candidates = ties[start:] + rest
-    items = candidates[:per_page]
-    if len(candidates) <= per_page or not items:
+    raws = list(collection.find(after_filter(query, sort, after), sort=sort, limit=per_page + 1))
+    items = raws[:per_page]
+    if len(raws) <= per_page:
         return items, None
-    return items, next_cursor(items, sort_name, field, start if encode_value(items[-1][field]) == mark else 0)
+    return items, next_cursor(items, sort_name, sort[0][0])
 
 
 def cursor_paginated(

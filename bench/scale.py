@@ -4,7 +4,8 @@ Per size (BENCH_SCALE_SIZES, default 1,000, 10,000 and 100,000 posts) and store,
 posts and times, in-process through the WSGI test client (no network, one request at a time): the first list
 page, a deep page (half-way through the list) by `page` and by `cursor`, and one item. Each size runs in its
 own subprocess (the embedded store holds everything in the worker's memory); nx-27017 is a real server
-process on a free port, with a fresh data file per size, stopped by its PID.
+process on a free port, with a fresh data file per size, behind the test harness's shim (tests/mongo_shim.py,
+which bridges what nx-27017 does differently from MongoDB), both stopped by their PIDs.
 
     .venv/bin/python -m bench.scale                       # the whole table
     .venv/bin/python -m bench.scale --store nx --size 10000 --json
@@ -19,16 +20,15 @@ import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.ports import free_port, wait_for_port  # noqa: E402
+from tests.mongo_shim import nx_behind_shim  # noqa: E402
 
 log = logging.getLogger("bench.scale")
 STORES = ("embedded", "nx")
@@ -94,29 +94,15 @@ def run_one(store: str, size: int) -> dict[str, float]:
     }
     for name in ("MONGODB_URI", "RATELIMIT_STORAGE_URI", "REDIS_URL"):
         env.pop(name, None)
-    server = None
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
+    with ExitStack() as stack:
         if store == "nx":
-            port = free_port()
-            data = Path(folder) / "scale.sqlite"
-            command = [str(BIN / "nx-27017"), "--db", str(data), "--port", str(port)]
-            command += ["--pid-file", str(data.with_suffix(".pid")), "--log-file", str(data.with_suffix(".log"))]
-            server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wait_for_port(port)
+            port = stack.enter_context(nx_behind_shim())
             env["MONGODB_URI"] = f"mongodb://127.0.0.1:{port}/bench_scale"
-        try:
-            command = [sys.executable, "-m", "bench.scale", "--measure", str(size)]
-            output = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-            if output.returncode != 0:
-                raise SystemExit(f"scale run {store} {size} failed:\n{output.stderr[-3000:]}")
-            return json.loads(output.stdout.strip().splitlines()[-1])
-        finally:
-            if server is not None:
-                server.terminate()
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+        command = [sys.executable, "-m", "bench.scale", "--measure", str(size)]
+        output = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+        if output.returncode != 0:
+            raise SystemExit(f"scale run {store} {size} failed:\n{output.stderr[-3000:]}")
+        return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def run_all(print_table: bool = True, stores: tuple[str, ...] = STORES, sizes: tuple[int, ...] = SIZES) -> list[dict]:

@@ -63,7 +63,7 @@ def snapshot(root: Path) -> dict[str, str]:
 def child_env(**extra: str) -> dict[str, str]:
     """This environment, less what would point the child at this checkout or at this run's coverage data.
 
-    PYTEST_ADDOPTS stays: `make test-server` leaves out the `real_dates` tests with it, in nested runs too.
+    MONGODB_URI stays: under `make test-server` the generated tests run against the same server.
     """
     skipped = ("PYTHONPATH", "COVERAGE_PROCESS_START")
     env = {key: value for key, value in os.environ.items() if key not in skipped and not key.startswith("COV_CORE_")}

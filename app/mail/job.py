@@ -7,7 +7,7 @@ attempt's), and the outbox makes a job that already sent its message a no-op.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -31,7 +31,8 @@ def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     if MailMessage.objects(id=message_id, status="sent").only("id").first() is not None:
         progress(1, 1)
         return {"sent": True}  # an earlier run of this job sent it: its link must stay the one that works
-    built = BUILDERS[template](params, message_id, _parse(params["requestedAt"]))
+    # The queue carries JSON: `requestedAt` is the ISO 8601 text (with `Z`) the outbox wrote, not a stored date.
+    built = BUILDERS[template](params, message_id, datetime.fromisoformat(params["requestedAt"]))
     if built is None:
         log.info("mail %s (%s): nothing to send", message_id, template)
         progress(1, 1)
@@ -50,11 +51,6 @@ def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
 
 
 Built = tuple[User, EmailMessage] | None
-
-
-def _parse(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _user(params: dict[str, Any]) -> User | None:

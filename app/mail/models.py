@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import CASCADE, EmailField, IntField, StringField, UUIDField
+from mongoengine import CASCADE, DateTimeField, EmailField, IntField, StringField, UUIDField
 
-from app.models.base import BaseDocument, UTCDateTimeField, UUIDReferenceField
+from app.models.base import BaseDocument, UUIDReferenceField
 from app.models.user import User
 
 KINDS = ("verify_email", "password_reset", "email_change")
@@ -40,8 +40,8 @@ class AccountToken(BaseDocument):
     email = EmailField(required=True, max_length=254)
     new_email = EmailField(max_length=254)
     password_stamp = StringField()
-    requested_at = UTCDateTimeField(required=True)
-    expires_at = UTCDateTimeField(required=True)
+    requested_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
 
 
 class MailMessage(BaseDocument):
@@ -60,5 +60,5 @@ class MailMessage(BaseDocument):
     user = UUIDReferenceField(User, reverse_delete_rule=CASCADE)
     status = StringField(required=True, choices=STATUSES, default="sending")
     attempts = IntField(required=True, default=0, min_value=0)
-    sent_at = UTCDateTimeField()
-    expires_at = UTCDateTimeField(required=True)
+    sent_at = DateTimeField()
+    expires_at = DateTimeField(required=True)

@@ -16,19 +16,6 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-class UTCDateTimeField(DateTimeField):
-    """A datetime that reads back as an aware UTC datetime, even where a MongoDB-like server kept it as text."""
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value)
-            except ValueError:
-                return value
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-        return value
-
-
 class UUIDReferenceField(ReferenceField):
     """A reference to another document of this app, stored as its id string, that loads when read.
 
@@ -68,8 +55,10 @@ class BaseDocument(Document):
     # Stored as the canonical string: readable in any shell or driver, and queryable by every
     # MongoDB-compatible server (binary subtype 4 is not, on some). Indexes cost 36 bytes a key, not 16.
     id = UUIDField(primary_key=True, binary=False, default=uuid.uuid4)
-    created_at = UTCDateTimeField(required=True, default=utcnow)
-    updated_at = UTCDateTimeField(required=True, default=utcnow)
+    # Every model's times are plain DateTimeFields: stored as BSON dates, read back as aware UTC datetimes
+    # (the client is tz_aware, app.database), so no reader converts them.
+    created_at = DateTimeField(required=True, default=utcnow)
+    updated_at = DateTimeField(required=True, default=utcnow)
 
     def save(self, *args: Any, **kwargs: Any) -> BaseDocument:
         self.updated_at = utcnow()

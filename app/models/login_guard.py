@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mongoengine import DateTimeField, FloatField, IntField, StringField
+from mongoengine import DateTimeField, IntField, StringField
 
 from app.models.base import BaseDocument
 
@@ -24,6 +24,6 @@ class LoginGuard(BaseDocument):
 
     key = StringField(required=True)
     failures = IntField(required=True, default=0, min_value=0)
-    window_started = FloatField(required=True)  # epoch seconds
-    locked_until = FloatField()  # epoch seconds
+    window_started = DateTimeField(required=True)
+    locked_until = DateTimeField()
     expires_at = DateTimeField(required=True)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bson import DBRef, ObjectId
-from mongoengine import DateTimeField, Document, EmbeddedDocument
+from mongoengine import Document, EmbeddedDocument
 from mongoengine.base import BaseDocument as MongoBaseDocument
 
 
@@ -26,7 +26,7 @@ def camel_case(name: str) -> str:
 
 def isoformat(value: datetime) -> str:
     """ISO 8601 in UTC with a `Z`, milliseconds as MongoDB keeps them."""
-    if value.tzinfo is None:  # MongoDB stores UTC; a naive value read back is UTC
+    if value.tzinfo is None:  # stored dates read back aware (app.database); the job queue's times are naive UTC
         value = value.replace(tzinfo=UTC)
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
@@ -63,17 +63,6 @@ def to_json_value(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def to_json_datetime(value: Any) -> Any:
-    """A datetime field's value; one stored as text (some tools and MongoDB-like servers write that) still
-    goes out as ISO 8601 UTC with `Z`, as documented."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return to_json_value(value)
-
-
 def mongo_to_dict(
     doc: MongoBaseDocument,
     fields: Iterable[str] | None = None,
@@ -94,23 +83,16 @@ def mongo_to_dict(
         if name in skipped or (wanted is not None and name not in wanted):
             continue
         # _data holds references undereferenced: serialising never queries the database.
-        convert = to_json_datetime if isinstance(doc._fields[name], DateTimeField) else to_json_value
-        result[camel_case(name)] = convert(doc._data.get(name))
+        result[camel_case(name)] = to_json_value(doc._data.get(name))
     return result
 
 
 @functools.cache
-def _public_columns(model: type[MongoBaseDocument]) -> tuple[tuple[str, str, Any], ...]:
-    """(stored name, camelCase name, converter) of each field `model` may serialise."""
+def _public_columns(model: type[MongoBaseDocument]) -> tuple[tuple[str, str], ...]:
+    """(stored name, camelCase name) of each field `model` may serialise."""
     private = getattr(model, "private_fields", frozenset())
     return tuple(
-        (
-            model._fields[name].db_field,
-            camel_case(name),
-            to_json_datetime if isinstance(model._fields[name], DateTimeField) else to_json_value,
-        )
-        for name in model._fields_ordered
-        if name not in private
+        (model._fields[name].db_field, camel_case(name)) for name in model._fields_ordered if name not in private
     )
 
 
@@ -119,4 +101,4 @@ def raw_to_dict(model: type[MongoBaseDocument], raw: Mapping[str, Any]) -> dict[
 
     Read-only pages skip building MongoEngine documents this way; private fields stay out all the same.
     """
-    return {key: convert(raw.get(stored)) for stored, key, convert in _public_columns(model)}
+    return {key: to_json_value(raw.get(stored)) for stored, key in _public_columns(model)}

@@ -16,7 +16,8 @@ class User(BaseDocument):
 
     meta: ClassVar[dict] = {
         "collection": "users",
-        "indexes": [{"fields": ["email"], "unique": True}, ("-created_at", "-email")],
+        # (-created_at, -_id) serves the admin's list, newest first (`_id` breaks ties, as in every list).
+        "indexes": [{"fields": ["email"], "unique": True}, ("-created_at", "-_id")],
     }
     private_fields: ClassVar[frozenset[str]] = frozenset({"password_hash"})
 

@@ -23,7 +23,7 @@ def identity_to_dict(identity: Identity) -> dict:
 class MyIdentityList(BaseResource):
     def get(self):
         """List the providers linked to my account."""
-        identities = Identity.objects(user=current_user.id).order_by("created_at")
+        identities = Identity.objects(user=current_user.id).order_by("created_at", "id")  # `_id` breaks ties
         return paginate_queryset(identities, parse_page(), identity_to_dict)
 
 

@@ -82,9 +82,10 @@ class Identity(BaseDocument):
         "collection": "identities",
         "indexes": [
             {"fields": ["issuer", "subject"], "unique": True},
-            # One identity per provider per account; also serves the listing (user, then oldest first).
+            # One identity per provider per account.
             {"fields": ["user", "provider"], "unique": True},
-            ("user", "created_at"),
+            # The listing: one account's, oldest first (`_id` breaks ties, as in every list).
+            ("user", "created_at", "_id"),
         ],
     }
 

@@ -110,7 +110,10 @@ COMMON_FILTERS = [
     {
         "name": "sort",
         "in": "query",
-        "description": "Order by createdAt, updatedAt or title; a leading `-` sorts descending.",
+        "description": (
+            "Order by createdAt, updatedAt or title, then by id (equal values keep one order); "
+            "a leading `-` sorts descending."
+        ),
         "schema": {
             "type": "string",
             "enum": ["createdAt", "-createdAt", "updatedAt", "-updatedAt", "title", "-title"],

@@ -13,8 +13,9 @@ from app.text import trim
 
 STATUSES = ("draft", "published")
 SORT_FIELDS = ("created_at", "updated_at", "title")
-# Every list query filters on equality fields first, then sorts on one field: one index per
-# (filter family, sort field) serves each of them without an in-memory sort.
+# Every list query filters on equality fields first, then sorts on one field and `_id` (the unique tie-breaker,
+# app.pagination): one index per (filter family, sort field), ending with `_id`, serves each of them, and
+# its cursor pages, without an in-memory sort.
 FILTER_PREFIXES = (("status",), ("tags", "status"), ("author", "status"))
 
 
@@ -23,7 +24,7 @@ class Post(BaseDocument):
 
     meta: ClassVar[dict] = {
         "collection": "posts",
-        "indexes": [{"fields": [*prefix, field]} for prefix in FILTER_PREFIXES for field in SORT_FIELDS],
+        "indexes": [{"fields": [*prefix, field, "_id"]} for prefix in FILTER_PREFIXES for field in SORT_FIELDS],
     }
 
     # Deleting an account deletes its posts (documented on DELETE /me).

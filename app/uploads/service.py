@@ -12,7 +12,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -85,13 +85,6 @@ def attachment_disposition(name: str) -> str:
     return f'attachment; filename="{name}"'
 
 
-def as_utc(value: datetime | str) -> datetime:
-    """A stored time as an aware UTC datetime (some MongoDB-compatible servers hand back text or naive values)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 @store_needed
 def media_url(raw: Mapping[str, Any]) -> str:
     """Where a client fetches a ready file: the CDN when configured, else a short-lived presigned GET."""
@@ -116,7 +109,7 @@ def upload_body(raw: Mapping[str, Any]) -> dict[str, Any]:
         "size": raw["size"],
     }
     if raw["status"] == "pending":
-        body["expiresAt"] = isoformat(as_utc(raw["expires_at"]))
+        body["expiresAt"] = isoformat(raw["expires_at"])
     else:
         body["url"] = media_url(raw)
     return body
@@ -236,7 +229,7 @@ def _nothing_uploaded(raw: Mapping[str, Any]) -> dict[str, Any]:
     fresh = Upload._get_collection().find_one({"_id": raw["_id"]})
     if fresh is not None and fresh["status"] == "ready":
         return upload_body(fresh)
-    if as_utc(raw["expires_at"]) <= utcnow():
+    if raw["expires_at"] <= utcnow():
         raise Gone("The upload grant expired before a file arrived; request a new upload")
     raise Conflict("Nothing has been uploaded yet: POST uploadFields and the file to uploadUrl first")
 

@@ -33,8 +33,8 @@ class UserList(BaseResource):
     @auth_required(role="admin")
     def get(self):
         """List accounts (admin)."""
-        # Newest first; the unique email breaks ties, so pages never overlap and the index serves the sort.
-        return paginate_queryset(User.objects.order_by("-created_at", "-email"), parse_page(), mongo_to_dict)
+        # Newest first; `_id` breaks ties, so pages neither repeat nor skip, and the index serves the sort.
+        return paginate_queryset(User.objects.order_by("-created_at", "-id"), parse_page(), mongo_to_dict)
 
 
 class UserItem(BaseResource):

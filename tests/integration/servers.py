@@ -1,4 +1,5 @@
-"""Real server processes for integration tests: redis-server, the nx-27017 MongoDB stand-in, the app under gunicorn."""
+"""Real server processes for integration tests: redis-server, the nx-27017 MongoDB stand-in (behind the harness's
+shim, tests/mongo_shim.py, which bridges what nx-27017 does differently from MongoDB), the app under gunicorn."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.ports import free_port, wait_for_port
+from tests.mongo_shim import NX_27017, nx_command, shim_command
 
 __all__ = [
     "OidcProvider",
@@ -33,7 +35,6 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS = shutil.which("redis-server")
-NX_27017 = BIN / "nx-27017"
 WEED = BIN / "weed"
 NODE = shutil.which("node")
 OIDC_PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
@@ -75,6 +76,7 @@ class ServersTestCase(unittest.TestCase):
     needs_mongo_standin = False
 
     def setUp(self) -> None:
+        self.mongo_shims: dict[int, int] = {}  # the shim's port -> the port of the nx-27017 behind it
         if not REDIS:
             self.require("REQUIRE_REDIS", "redis-server (apt-get install redis-server)")
         if self.needs_mongo_standin and not (importlib.util.find_spec("nx_27017") and NX_27017.exists()):
@@ -153,21 +155,18 @@ class ServersTestCase(unittest.TestCase):
         return port, folder
 
     def start_mongo_standin(self, port: int, data_file: Path) -> subprocess.Popen:
-        """nx-27017: a MongoDB wire-protocol server over SQLite, in its own process."""
-        process = self.start(
-            [
-                str(NX_27017),
-                "--db",
-                str(data_file),
-                "--port",
-                str(port),
-                "--pid-file",
-                str(data_file.with_suffix(".pid")),
-                "--log-file",
-                str(data_file.with_suffix(".log")),
-            ]
-        )
-        self.wait_until_listening(process, port)
+        """nx-27017 (a MongoDB wire-protocol server over SQLite) in its own process, reached through the shim on `port`.
+
+        The shim (tests/mongo_shim.py) rewrites the commands nx-27017 does not run as MongoDB does. The process
+        returned is nx-27017: stopping it is the database going away (the shim then closes each connection, as
+        a stopped server would); starting it again with the same port brings it back behind the same shim.
+        """
+        if port not in self.mongo_shims:
+            self.mongo_shims[port] = free_port()
+            shim = self.start(shim_command(port, self.mongo_shims[port]))
+            self.wait_until_listening(shim, port)
+        process = self.start(nx_command(self.mongo_shims[port], data_file))
+        self.wait_until_listening(process, self.mongo_shims[port])
         return process
 
     def production_env(self, mongodb_uri: str, redis_uri: str, **extra: str) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """MongoDB goes away and comes back: 503s in the problem shape meanwhile, nothing half-written, recovery unaided.
 
 The app runs as `make serve` runs it (gunicorn, production config) against nx-27017, a MongoDB
-wire-protocol server in its own process; the flows avoid what that stand-in cannot do (regex
-queries, datetimes written through `$set`).
+wire-protocol server in its own process, behind the harness's shim (tests/mongo_shim.py); stopping
+nx-27017 is the database going away.
 """
 
 from __future__ import annotations

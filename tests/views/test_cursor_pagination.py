@@ -1,4 +1,8 @@
-"""Cursor (keyset) pagination of the post lists: every sort, ties, stability under inserts, tampering, the envelope."""
+"""Cursor (keyset) pagination of the post lists: every sort, ties, stability under inserts, tampering, the envelope.
+
+Every list sorts on its field and then on `_id`, and a cursor carries `(value, _id)`; the tests with long runs
+of equal values are the ones a server that returns ties "in any order" (MongoDB) would fail without that.
+"""
 
 from __future__ import annotations
 
@@ -63,6 +67,14 @@ class CursorBase(TCBase):
             items += body["items"]
         return items
 
+    def walk_from(self, body: dict[str, Any], url: str) -> list[dict[str, Any]]:
+        """The items of every page after `body`, by cursor."""
+        items: list[dict[str, Any]] = []
+        while "nextCursor" in body:
+            body = self.get(f"{url}&cursor={body['nextCursor']}")
+            items += body["items"]
+        return items
+
     def assert_ordered(self, items: list[dict[str, Any]], sort: str) -> None:
         name = sort.lstrip("-")
         values = [item[name] for item in items]
@@ -92,6 +104,19 @@ class TestWalk(CursorBase):
                 items = self.walk("posts", f"&sort={sort}", per_page=2)
 
                 self.assertEqual(sorted(i["id"] for i in items), sorted(d["_id"] for d in docs))
+
+    def test_times_milliseconds_apart_within_one_second_walk_in_order(self):
+        docs = []
+        for n in range(10):  # two posts at each of 0, 7, 14, 21 and 28 ms after START: ties and near-ties
+            stamp = START + timedelta(milliseconds=(n // 2) * 7)
+            docs += self.insert(1, created_at=stamp, updated_at=stamp)
+        by_time = sorted(docs, key=lambda d: (d["created_at"], d["_id"]))
+        for sort in ("createdAt", "-createdAt", "updatedAt", "-updatedAt"):
+            with self.subTest(sort=sort):
+                items = self.walk("posts", f"&sort={sort}", per_page=3)
+
+                expected = by_time[::-1] if sort.startswith("-") else by_time
+                self.assertEqual([i["id"] for i in items], [d["_id"] for d in expected])
 
     def test_filters_and_my_drafts_page_by_cursor(self):
         self.insert(5, tags=["x"])
@@ -146,12 +171,47 @@ class TestWalk(CursorBase):
         self.assertEqual(len(ids), len(set(ids)))
         self.assertEqual(len(ids), len(docs))
 
-    def walk_from(self, body: dict[str, Any], url: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while "nextCursor" in body:
-            body = self.get(f"{url}&cursor={body['nextCursor']}")
-            items += body["items"]
-        return items
+
+class TestManyEqualValues(CursorBase):
+    """45 posts with one title and one timestamp: the order is decided by `_id` alone."""
+
+    COUNT, PER_PAGE = 45, 7
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.docs = self.insert(self.COUNT, created_at=START, updated_at=START, title="Same")
+        self.ids = sorted(d["_id"] for d in self.docs)
+
+    def numbered(self, path: str, sort: str, token: str | None = None) -> list[str]:
+        """Every numbered page, 1 to totalPages."""
+        first = self.get(f"{path}?perPage={self.PER_PAGE}&sort={sort}", token)
+        self.assertEqual((first["total"], first["totalPages"]), (self.COUNT, 7))
+        ids = [i["id"] for i in first["items"]]
+        for number in range(2, first["totalPages"] + 1):
+            ids += [
+                i["id"] for i in self.get(f"{path}?perPage={self.PER_PAGE}&sort={sort}&page={number}", token)["items"]
+            ]
+        return ids
+
+    def test_numbered_and_cursor_pages_neither_repeat_nor_skip_in_every_sort(self):
+        for path, token in (("posts", None), ("me/posts", self.token)):
+            for sort in SORTS:
+                with self.subTest(path=path, sort=sort):
+                    by_number = self.numbered(path, sort, token)
+                    by_cursor = [i["id"] for i in self.walk(path, f"&sort={sort}", self.PER_PAGE, token)]
+
+                    expected = self.ids[::-1] if sort.startswith("-") else self.ids
+                    self.assertEqual(by_number, expected)  # each once, in `_id` order within the tie
+                    self.assertEqual(by_cursor, expected)
+
+    def test_a_cursor_from_any_numbered_page_goes_on_from_that_page(self):
+        for number in range(1, 7):
+            with self.subTest(page=number):
+                body = self.get(f"posts?perPage={self.PER_PAGE}&sort=-createdAt&page={number}")
+                shown = [i["id"] for i in body["items"]]
+                rest = [i["id"] for i in self.walk_from(body, f"posts?perPage={self.PER_PAGE}&sort=-createdAt")]
+
+                self.assertEqual(shown + rest, self.ids[::-1][(number - 1) * self.PER_PAGE :])
 
 
 class TestEnvelope(CursorBase):
@@ -195,19 +255,30 @@ class TestRefused(CursorBase):
         cursor = self.cursor()
         payload, signature = cursor.split(".")
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        data[3] = 0  # a different tie count, same signature
+        data[2] = str(uuid.uuid4())  # another post's id, same signature
         forged = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
 
         for bad in (f"{forged}.{signature}", cursor[:-1] + ("A" if cursor[-1] != "A" else "B"), "x", "a.b.c", "é"):
             with self.subTest(cursor=bad):
                 self.problem_field(f"posts?perPage=2&cursor={bad}")
 
-    def test_a_cursor_signed_with_another_key_is_a_400(self):
-        payload = json.dumps(["-createdAt", {"t": 0}, str(uuid.uuid4()), 0], separators=(",", ":")).encode()
-        mac = hmac.new(b"another key", b"cursor\0/api/v1/posts\0" + payload, hashlib.sha256).digest()[:16]
-        encode = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()  # noqa: E731
+    def signed(self, data: list[Any], key: bytes, path: str = "/api/v1/posts") -> str:
+        """A cursor as the app spells one: base64url payload, a dot, the truncated HMAC over path and payload."""
+        payload = json.dumps(data, separators=(",", ":")).encode()
+        mac = hmac.new(key, b"cursor\0" + path.encode() + b"\0" + payload, hashlib.sha256).digest()[:16]
+        encode = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
+        return f"{encode(payload)}.{encode(mac)}"
 
-        self.problem_field(f"posts?cursor={encode(payload)}.{encode(mac)}")
+    def test_a_cursor_signed_with_another_key_is_a_400(self):
+        self.problem_field(f"posts?cursor={self.signed(['-createdAt', {'t': 0}, str(uuid.uuid4())], b'another key')}")
+
+    def test_a_cursor_of_the_earlier_shape_is_a_400_even_when_signed_with_this_key(self):
+        key = self.app.config["SECRET_KEY"].encode()
+        good = self.signed(["-createdAt", {"t": 0}, str(uuid.uuid4())], key)
+        earlier = self.signed(["-createdAt", {"t": 0}, str(uuid.uuid4()), 2], key)  # (value, id, ties seen)
+
+        self.assertEqual(self.request("GET", f"posts?cursor={good}").status_code, 200)
+        self.problem_field(f"posts?cursor={earlier}")
 
     def test_a_cursor_from_another_list_is_a_400(self):
         cursor = self.cursor("me/posts", token=self.token)

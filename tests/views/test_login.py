@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import time
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 
-from app.models import LoginGuard, User
+from app.models import LoginGuard, User, utcnow
 from app.passwords import init_passwords
 from tests.views import PASSWORD, TCBase, random_email
 
@@ -198,7 +198,7 @@ class TestLockout(LoginBase):
             guard = LoginGuard.objects.get()
             raw = LoginGuard._get_collection().find_one()
         self.assertEqual(guard.key, hashlib.sha256(user.email.encode()).hexdigest())
-        self.assertGreater(guard.locked_until, time.time())
+        self.assertGreater(guard.locked_until, utcnow())
         self.assertIsNotNone(guard.expires_at)
         self.assertNotIn(user.email, str(raw))
 
@@ -237,7 +237,7 @@ class TestLockout(LoginBase):
         for _ in range(self.max_failures):
             self.fail(user.email)
         with self.app.app_context():
-            LoginGuard.objects.update(set__locked_until=time.time() - 1)
+            LoginGuard.objects.update(set__locked_until=utcnow() - timedelta(seconds=1))
 
         self.assertEqual(self.attempt(user.email).status_code, 200)
 
@@ -246,7 +246,8 @@ class TestLockout(LoginBase):
         for _ in range(self.max_failures - 1):
             self.fail(user.email)
         with self.app.app_context():
-            LoginGuard.objects.update(set__window_started=time.time() - self.app.config["LOGIN_WINDOW_SECONDS"] - 1)
+            window = timedelta(seconds=self.app.config["LOGIN_WINDOW_SECONDS"] + 1)
+            LoginGuard.objects.update(set__window_started=utcnow() - window)
 
         self.assert_problem(self.fail(user.email), 401)
 
