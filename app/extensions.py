@@ -1,11 +1,11 @@
 """Extension objects, created once and bound to each app in `create_app`."""
 
 from flask_cors import CORS
+from flask_jwt_extended import JWTManager
 
-from app.jwt_manager import VerifyOnceJWTManager
 from app.throttling import Limiter, client_key, is_read_or_unthrottled, is_unthrottled, setting
 
-jwt = VerifyOnceJWTManager()  # flask-jwt-extended's, verifying a token once per request
+jwt = JWTManager()
 cors = CORS()
 limiter = Limiter(  # Flask-Limiter's, resolving each route's limits once (app.throttling)
     key_func=client_key,

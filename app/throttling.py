@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import flask_limiter
-import jwt
 from flask import Flask, current_app, g, has_request_context, request
-from flask_jwt_extended import decode_token
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_jwt_extended import get_jwt_identity
 from flask_limiter._manager import LimitManager
 from limits.storage import MemoryStorage, RedisStorage
+
+from app.access import access_error
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNTHROTTLED_PATHS = ("/health", "/ready", "/apidocs", "/flasgger_static", "/static/", "/openapi.json")
@@ -28,34 +28,16 @@ def ip_key() -> str:
 
 
 def client_key() -> str:
-    """Reads count against the address; writes against the user behind a well-signed token, else the address.
+    """Reads count against the address; writes against the user of a valid access token, else the address.
 
-    Verifying a token costs more than the rest of a read, and the view verifies it again; writes are rarer,
-    and their budget must follow the user across addresses. Only the signature and expiry are checked here
-    (flask-jwt-extended's decoding with the app's key and algorithms; no database call), so a forged token
-    cannot spend someone else's budget; `auth_required` does the rest, reusing this verification.
-    Worked out once per request: several limits ask.
+    A write's budget follows its user across addresses, but only a token `auth_required` would accept earns
+    that: an access token of a live session and an active user. A refresh token, a revoked session's token or
+    a forged one counts against the address, so no one can spend another user's budget. The check is the one
+    `auth_required` makes, done once per request (app.access) and reused there.
     """
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or access_error() is not None:
         return ip_key()
-    if "rate_limit_key" not in g:
-        g.rate_limit_key = _user_key() or ip_key()
-    return g.rate_limit_key
-
-
-def _user_key() -> str | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or len(header) > 4096:
-        return None
-    try:
-        # flask-jwt-extended's verification (the app's key, algorithms and leeway), kept for the request:
-        # `auth_required` then reuses it rather than verifying the token again (app.jwt_manager).
-        claims = decode_token(header[7:])
-    except (jwt.PyJWTError, JWTExtendedException):
-        return None  # a bad token simply counts against the address
-    if "exp" not in claims or not claims.get("sub"):
-        return None  # as before: a token without expiry or subject counts against the address
-    return f"user:{claims['sub']}"
+    return f"user:{get_jwt_identity()}"
 
 
 def is_unthrottled() -> bool:

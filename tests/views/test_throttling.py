@@ -72,6 +72,30 @@ class TestThrottling(TCBase):
             self.request("POST", "sample", json={"name": "a", "age": 1}, token=other_token).status_code, 201
         )
 
+    def write(self, token: str | None = None):
+        return self.request("POST", "sample", json={"name": "a", "age": 1}, token=token)
+
+    def test_writes_with_a_refresh_token_count_against_the_address(self):
+        pair = self.login_pair(self.make_user().email)  # the login is one of the address's 4 writes
+
+        refused = [self.write(pair["refreshToken"]).status_code for _ in range(3)]
+
+        self.assertEqual(refused, [401] * 3)
+        self.assert_throttled(self.write())  # the address's budget is spent: anonymous writes are refused
+        self.assertEqual(self.write(pair["accessToken"]).status_code, 201)  # the user's budget is untouched
+
+    def test_writes_with_a_revoked_sessions_token_count_against_the_address(self):
+        email = self.make_user().email
+        revoked, live = self.login(email), self.login(email)  # two of the address's 4 writes
+        self.assertEqual(self.request("POST", "auth/logout", token=revoked).status_code, 204)  # the user's first
+
+        refused = [self.write(revoked).status_code for _ in range(2)]
+
+        self.assertEqual(refused, [401] * 2)
+        self.assert_throttled(self.write())
+        self.assertEqual([self.write(live).status_code for _ in range(3)], [201] * 3)  # the user's 2nd to 4th
+        self.assert_throttled(self.write(live))
+
     def test_docs_and_spec_are_not_throttled(self):
         for _ in range(8):
             self.assertEqual(self.request("GET", "/openapi.json").status_code, 200)
