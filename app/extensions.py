@@ -2,12 +2,13 @@
 
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
 
-from app.throttling import Limiter, client_key, is_read_or_unthrottled, is_unthrottled, setting
+from app.throttling import client_key, is_read_or_unthrottled, is_unthrottled, setting
 
 jwt = JWTManager()
 cors = CORS()
-limiter = Limiter(  # Flask-Limiter's, resolving each route's limits once (app.throttling)
+limiter = Limiter(
     key_func=client_key,
     # per client and route
     default_limits=[setting("RATELIMIT_DEFAULT")],
