@@ -78,8 +78,13 @@ def reachable() -> Iterator[None]:
 
 
 def init_queue(app: Flask) -> None:
-    """Connect to REDIS_URL, or to an in-process stand-in (fakeredis) where that is allowed."""
+    """Connect to REDIS_URL, or to an in-process stand-in (fakeredis) where that is allowed.
+
+    With the stand-in and JOBS_EMBEDDED_WORKER (development), the queue runs each job as it is queued, in
+    the process and request that queue it: RQ's documented `is_async=False`, so no worker thread is needed.
+    """
     url = app.config.get("REDIS_URL")
+    inline = not url and app.config["JOBS_EMBEDDED_WORKER"]
     if url:
         connection = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
         log.info("Jobs: queue %r on the Redis server from REDIS_URL", app.config["JOB_QUEUE"])
@@ -90,13 +95,9 @@ def init_queue(app: Flask) -> None:
         log.warning(
             "Jobs: REDIS_URL is not set, using an in-process queue stand-in (fakeredis)%s; queued jobs are lost "
             "when the process stops. Set REDIS_URL=redis://localhost:6379/0 and run `flask --app server worker`.",
-            " with a worker thread" if app.config["JOBS_EMBEDDED_WORKER"] else "",
+            ", running each job as it is queued (no retries)" if inline else "",
         )
-    app.extensions["jobs"] = {"connection": connection, "embedded": not url, "worker": None}
-    if not url and app.config["JOBS_EMBEDDED_WORKER"]:
-        from app.jobs.worker import EmbeddedWorker
-
-        app.extensions["jobs"]["worker"] = EmbeddedWorker(app)
+    app.extensions["jobs"] = {"connection": connection, "embedded": not url, "inline": inline}
 
 
 def connection() -> redis.Redis:
@@ -106,7 +107,12 @@ def connection() -> redis.Redis:
 
 def queue(conn: redis.Redis | None = None) -> Queue:
     """The app's queue, with the JSON serializer (RQ's default is pickle)."""
-    return Queue(current_app.config["JOB_QUEUE"], connection=conn or connection(), serializer=JSONSerializer)
+    return Queue(
+        current_app.config["JOB_QUEUE"],
+        connection=conn or connection(),
+        serializer=JSONSerializer,
+        is_async=not current_app.extensions["jobs"]["inline"],
+    )
 
 
 def ping() -> None:
@@ -151,9 +157,6 @@ def enqueue(
         pipe.zadd(index, {job_id: time.time()})
         pipe.expire(index, config["JOB_FAILURE_TTL_SECONDS"] + config["JOB_RESULT_TTL_SECONDS"])
         pipe.execute()
-    embedded_worker = current_app.extensions["jobs"].get("worker")
-    if embedded_worker is not None:
-        embedded_worker.start()  # on first use, so only the process that serves requests runs one
     return record(job)
 
 
