@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask_jwt_extended import current_user
+from flask_jwt_extended import current_user, get_current_user
 
 from app.decorators import json_required
 from app.docs.identities import LINK_START
@@ -41,7 +41,7 @@ class MyIdentityItem(BaseResource):
         found = get_provider(provider)
         return_to = body.get("returnTo")
         check_return_to(return_to)
-        ticket = issue_link_ticket(current_user._get_current_object(), found.name)
+        ticket = issue_link_ticket(get_current_user(), found.name)
         query = {"linkTicket": ticket, **({"returnTo": return_to} if return_to else {})}
         return {"loginUrl": f"{found.login_url}?{urlencode(query)}"}, 200
 
