@@ -22,4 +22,7 @@ if __name__ == "__main__":
         port=app.config["PORT"],
         debug=app.config["DEBUG"],
         request_handler=QuietHandler,
+        # The embedded database (mongomock) changes documents in steps a second thread could interleave with:
+        # serve one request at a time on it, as each write on a real server is atomic.
+        threaded=not app.extensions["mongodb"]["embedded"],
     )

@@ -9,11 +9,12 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask
-from flask_jwt_extended import current_user, get_current_user
+from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_request
+from flask_jwt_extended.exceptions import NoAuthorizationError
 
+from app.access import access_error
 from app.errors import Forbidden
 from app.extensions import jwt
-from app.jwt_manager import verify_jwt_in_request
 from app.models import AuthSession, User
 
 __all__ = ["auth_required", "current_user", "init_auth", "optional_user", "public", "refresh_required", "secure"]
@@ -71,7 +72,9 @@ def auth_required(view: Callable | None = None, *, role: str | None = None) -> C
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            verify_jwt_in_request()
+            error = access_error()  # checked once per request: the rate limiter may have asked already
+            if error is not None:
+                raise error
             if role is not None and current_user.role != role:
                 raise Forbidden(f"This operation needs the {role} role")
             return fn(*args, **kwargs)
@@ -100,7 +103,12 @@ def public(fn: Callable) -> Callable:
 
 def optional_user() -> User | None:
     """The signed-in user when a token is sent (a bad token is still a 401), else None."""
-    return get_current_user() if verify_jwt_in_request(optional=True) else None
+    error = access_error()
+    if isinstance(error, NoAuthorizationError):
+        return None
+    if error is not None:
+        raise error
+    return get_current_user()
 
 
 def secure(method: Callable) -> Callable:

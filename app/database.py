@@ -39,8 +39,6 @@ def init_db(app: Flask) -> None:
     else:
         import mongomock
 
-        _validate_like_the_driver()
-        _atomic_writes_like_the_server()
         name = app.config["MONGODB_DB"]
         mongoengine.connect(db=name, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient, **options)
         log.warning(
@@ -92,57 +90,3 @@ def ensure_indexes() -> None:
     """Create the indexes every model declares (idempotent; also `flask create-indexes`)."""
     for cls in document_classes():
         cls.ensure_indexes()
-
-
-def _validate_like_the_driver() -> None:
-    """Make mongomock check documents with the codec the real client uses.
-
-    mongomock validates every write by BSON-encoding it with default codec
-    options, which refuse native UUIDs; the real client is configured with
-    the standard UUID representation and encodes them fine.
-    """
-    import mongomock.collection
-    from bson import BSON, CodecOptions, UuidRepresentation
-
-    if getattr(mongomock.collection.BSON, "standard_uuid", False):
-        return
-    options = CodecOptions(uuid_representation=UuidRepresentation.STANDARD, tz_aware=True)
-
-    class StandardUuidBSON(BSON):
-        standard_uuid = True
-
-        @classmethod
-        def encode(cls, document: Any, check_keys: bool = False, codec_options: CodecOptions = options) -> BSON:
-            return super().encode(document, check_keys, codec_options)
-
-    mongomock.collection.BSON = StandardUuidBSON
-
-
-def _atomic_writes_like_the_server() -> None:
-    """Make each mongomock write atomic, as one MongoDB write is on a single document.
-
-    mongomock finds, then changes, in separate steps: two threads running the
-    same conditional update could both match. One process-wide lock around its
-    write paths gives the guarantees the app relies on (conditional updates,
-    unique indexes) in development and tests too.
-    """
-    import functools
-    import threading
-
-    from mongomock.collection import Collection
-
-    if getattr(Collection, "atomic_writes", False):
-        return
-    lock = threading.RLock()
-
-    def locked(method: Any) -> Any:
-        @functools.wraps(method)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return wrapper
-
-    for name in ("_insert", "_update", "_find_and_modify", "_delete"):
-        setattr(Collection, name, locked(getattr(Collection, name)))
-    Collection.atomic_writes = True

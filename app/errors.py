@@ -128,7 +128,10 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Build a problem+json response."""
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:  # a status the standard library has no name for
+        phrase = "Error"
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": phrase,

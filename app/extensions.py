@@ -1,13 +1,14 @@
 """Extension objects, created once and bound to each app in `create_app`."""
 
 from flask_cors import CORS
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
 
-from app.jwt_manager import VerifyOnceJWTManager
-from app.throttling import Limiter, client_key, is_read_or_unthrottled, is_unthrottled, setting
+from app.throttling import client_key, is_read_or_unthrottled, is_unthrottled, setting
 
-jwt = VerifyOnceJWTManager()  # flask-jwt-extended's, verifying a token once per request
+jwt = JWTManager()
 cors = CORS()
-limiter = Limiter(  # Flask-Limiter's, resolving each route's limits once (app.throttling)
+limiter = Limiter(
     key_func=client_key,
     # per client and route
     default_limits=[setting("RATELIMIT_DEFAULT")],

@@ -23,7 +23,8 @@ class Settings:
     # A worker that stops heartbeating for this long is dead; its job is requeued by the next maintenance pass.
     WORKER_TTL_SECONDS = 35
     WORKER_MAINTENANCE_SECONDS = 10
-    # Without REDIS_URL, run jobs on a thread of the web process (development only; tests drive workers).
+    # Without REDIS_URL, run each job as it is queued, in the request that queues it (development only; no
+    # retries). Tests set it off: they queue jobs and run them with workers they start.
     JOBS_EMBEDDED_WORKER = True
     # Per user: how many jobs of one kind may be queued or running at once.
     JOBS_IN_FLIGHT_PER_USER = 2

@@ -1,12 +1,13 @@
-"""Suite-wide set-up: record the app's queries, and check their indexes after everything else ran."""
+"""Suite-wide set-up: record the app's queries, make mongomock's writes atomic, and check indexes last."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests import query_log
+from tests import mongomock_writes, query_log
 
 query_log.install()
+mongomock_writes.serialise()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,8 +1,8 @@
 """Background jobs: a queue (RQ on Redis) behind one seam, workers, and a registry of job kinds.
 
-`queue` is the seam to the engine (the only module that imports RQ), `runner` what a worker runs (kinds
-register with it), `worker` the `flask worker` command and the embedded development worker, `service` the
-rules views use (per-user caps, Idempotency-Key, 503 while the queue is down), `docs` the job schemas.
+`queue` is the seam to the engine (the only module that imports RQ: queue, jobs and workers), `runner` what a
+worker runs (kinds register with it), `commands` the `flask worker` command, `service` the rules views use
+(per-user caps, Idempotency-Key, 503 while the queue is down), `docs` the job schemas.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from flask import Flask
 
 from app import events
 from app.jobs import service
+from app.jobs.commands import worker_command
 from app.jobs.queue import init_queue
 from app.jobs.runner import register_kind
-from app.jobs.worker import EmbeddedWorker, worker_command
 
 __all__ = ["NEEDS", "init_app", "register_kind"]
 
@@ -23,7 +23,5 @@ NEEDS: tuple[str, ...] = ()
 def init_app(app: Flask) -> None:
     """Connect the queue, add the `worker` command, and report the queue in `/ready`."""
     init_queue(app)
-    if app.extensions["jobs"]["embedded"] and app.config["JOBS_EMBEDDED_WORKER"]:
-        app.extensions["jobs"]["worker"] = EmbeddedWorker(app)
     app.cli.add_command(worker_command)
     events.subscribe(app, events.CHECKING_READY, service.check_ready)

@@ -1,7 +1,7 @@
 """The seam to the queue engine (RQ on Redis): the only module that imports RQ.
 
 Views and jobs speak in `JobRecord`s and job kinds; moving to another engine (Celery on RabbitMQ, say)
-means rewriting this module and `app/jobs/worker.py`, not the API.
+means rewriting this module, not the API. Workers (`run_worker`) live here too: they speak RQ as well.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app
-from rq import Queue, Retry, get_current_job
+from rq import Queue, Retry, Worker, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
@@ -67,6 +67,24 @@ class QueueUnavailable(Exception):
     """The queue's Redis cannot be reached (the service answers 503)."""
 
 
+class RefusedJob(Exception):
+    """A queued job that names a function other than the app's runner: never run."""
+
+
+class AppJob(Job):
+    """RQ's job, refusing to run any function but the app's runner (RQ's documented custom job class).
+
+    Whoever can write to the queue's Redis could otherwise queue a job naming any importable function; a worker
+    runs only `RUNNER`, and logs and fails anything else.
+    """
+
+    def perform(self) -> Any:
+        if self.func_name != RUNNER:
+            log.error("job %s refused: it names %r, not the app's job runner", self.id, self.func_name)
+            raise RefusedJob(f"only {RUNNER} runs here")
+        return super().perform()
+
+
 @contextmanager
 def reachable() -> Iterator[None]:
     """Turn a Redis that cannot be reached into `QueueUnavailable`."""
@@ -78,8 +96,13 @@ def reachable() -> Iterator[None]:
 
 
 def init_queue(app: Flask) -> None:
-    """Connect to REDIS_URL, or to an in-process stand-in (fakeredis) where that is allowed."""
+    """Connect to REDIS_URL, or to an in-process stand-in (fakeredis) where that is allowed.
+
+    With the stand-in and JOBS_EMBEDDED_WORKER (development), the queue runs each job as it is queued, in
+    the process and request that queue it: RQ's documented `is_async=False`, so no worker thread is needed.
+    """
     url = app.config.get("REDIS_URL")
+    inline = not url and app.config["JOBS_EMBEDDED_WORKER"]
     if url:
         connection = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
         log.info("Jobs: queue %r on the Redis server from REDIS_URL", app.config["JOB_QUEUE"])
@@ -90,9 +113,9 @@ def init_queue(app: Flask) -> None:
         log.warning(
             "Jobs: REDIS_URL is not set, using an in-process queue stand-in (fakeredis)%s; queued jobs are lost "
             "when the process stops. Set REDIS_URL=redis://localhost:6379/0 and run `flask --app server worker`.",
-            " with a worker thread" if app.config["JOBS_EMBEDDED_WORKER"] else "",
+            ", running each job as it is queued (no retries)" if inline else "",
         )
-    app.extensions["jobs"] = {"connection": connection, "embedded": not url, "worker": None, "kinds": {}}
+    app.extensions["jobs"] = {"connection": connection, "embedded": not url, "inline": inline, "kinds": {}}
 
 
 def connection() -> redis.Redis:
@@ -102,7 +125,13 @@ def connection() -> redis.Redis:
 
 def queue(conn: redis.Redis | None = None) -> Queue:
     """The app's queue, with the JSON serializer (RQ's default is pickle)."""
-    return Queue(current_app.config["JOB_QUEUE"], connection=conn or connection(), serializer=JSONSerializer)
+    return Queue(
+        current_app.config["JOB_QUEUE"],
+        connection=conn or connection(),
+        serializer=JSONSerializer,
+        job_class=AppJob,
+        is_async=not current_app.extensions["jobs"]["inline"],
+    )
 
 
 def ping() -> None:
@@ -147,9 +176,6 @@ def enqueue(
         pipe.zadd(index, {job_id: time.time()})
         pipe.expire(index, config["JOB_FAILURE_TTL_SECONDS"] + config["JOB_RESULT_TTL_SECONDS"])
         pipe.execute()
-    embedded_worker = current_app.extensions["jobs"].get("worker")
-    if embedded_worker is not None:
-        embedded_worker.start()  # on first use, so only the process that serves requests runs one
     return record(job)
 
 
@@ -182,7 +208,7 @@ def fetch(job_id: str, kind: str, user_id: str) -> JobRecord | None:
         return None
     with reachable():
         try:
-            job = Job.fetch(job_id, connection=connection(), serializer=JSONSerializer)
+            job = AppJob.fetch(job_id, connection=connection(), serializer=JSONSerializer)
         except NoSuchJobError:
             return None
     found = record(job)
@@ -194,7 +220,7 @@ def recent(user_id: str, kind: str, limit: int) -> list[JobRecord]:
     index = _user_index(user_id, kind)
     with reachable():
         ids = [i.decode() for i in connection().zrevrange(index, 0, limit - 1)]
-        jobs = Job.fetch_many(ids, connection=connection(), serializer=JSONSerializer)
+        jobs = AppJob.fetch_many(ids, connection=connection(), serializer=JSONSerializer)
         gone = [job_id for job_id, job in zip(ids, jobs, strict=True) if job is None]
         if gone:
             connection().zrem(index, *gone)
@@ -246,3 +272,21 @@ def report(**meta: Any) -> None:
     if job is not None:
         job.meta.update(meta)
         job.save_meta()
+
+
+def worker_options(app: Flask) -> dict[str, Any]:
+    """What every worker shares: the app's job class, JSON, quiet job lines, how fast a dead worker is noticed."""
+    return {
+        "serializer": JSONSerializer,
+        "job_class": AppJob,
+        "log_job_description": False,  # RQ's line would print the job's arguments; runner.run logs its own
+        "worker_ttl": app.config["WORKER_TTL_SECONDS"],
+        "maintenance_interval": app.config["WORKER_MAINTENANCE_SECONDS"],
+    }
+
+
+def run_worker(app: Flask, *, burst: bool) -> None:
+    """RQ's forking worker on the app's queue (one process per job), until stopped (or the queue is empty)."""
+    conn = connection()
+    worker = Worker([queue(conn)], connection=conn, **worker_options(app))
+    worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask_jwt_extended import current_user
 
 from app.accounts import confirm_password, normalise_email
-from app.auth import public
+from app.auth import auth_required, public
 from app.decorators import json_required
 from app.errors import BadRequest
-from app.extensions import limiter
 from app.mail import outbox, service
 from app.mail.email_change_docs import CHANGE_ACCEPTED, EMAIL_CHANGE
 from app.mail.verification_docs import TOKEN_BODY
-from app.throttling import client_key, setting
+from app.mail.verification_views import mail_per_user
 from app.views.auth import auth_limited
 from app.views.base import BaseResource, make_api
 
@@ -20,8 +19,8 @@ blueprint, api = make_api("email_change", __name__)
 
 
 class MyEmail(BaseResource):
-    decorators = [limiter.limit(setting("RATELIMIT_MAIL_PER_EMAIL"), key_func=client_key)]
-
+    @auth_required
+    @mail_per_user
     @json_required(schema=EMAIL_CHANGE)
     def put(self, body: dict):
         """Ask to move my account to another e-mail address."""

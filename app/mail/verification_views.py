@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_jwt_extended import current_user
 
-from app.auth import public
+from app.auth import auth_required, public
 from app.decorators import json_required
 from app.errors import Conflict
 from app.extensions import limiter
@@ -15,6 +15,12 @@ from app.views.auth import auth_limited
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("email_verification", __name__)
+
+# Per signed-in user: applied under `auth_required`, so a request without a valid token is a 401 and never
+# spends a user's budget (client_key counts writes against the token's user). The route's default limit
+# applies too, on every request alike (override_defaults=False: a limit on a method is known to Flask-Limiter
+# only once it has run, so overriding would leave the route's first request counted differently).
+mail_per_user = limiter.limit(setting("RATELIMIT_MAIL_PER_EMAIL"), key_func=client_key, override_defaults=False)
 
 
 class EmailVerification(BaseResource):
@@ -29,9 +35,8 @@ class EmailVerification(BaseResource):
 
 
 class VerificationEmail(BaseResource):
-    # Per signed-in user (client_key: writes count against the user behind the token).
-    decorators = [limiter.limit(setting("RATELIMIT_MAIL_PER_EMAIL"), key_func=client_key)]
-
+    @auth_required
+    @mail_per_user
     def post(self):
         """Send me a new verification link."""
         if current_user.email_verified:

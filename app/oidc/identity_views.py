@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_jwt_extended import current_user
+from flask_jwt_extended import current_user, get_current_user
 
 from app.decorators import json_required
 from app.models import mongo_to_dict
@@ -31,7 +31,7 @@ class MyIdentityItem(BaseResource):
     @json_required(schema=LINK_START)
     def post(self, provider: str, body: dict):
         """Start linking a provider to my account."""
-        return {"loginUrl": start_link(current_user, provider, body.get("returnTo"))}, 200
+        return {"loginUrl": start_link(get_current_user(), provider, body.get("returnTo"))}, 200
 
     def delete(self, provider: str):
         """Unlink a provider from my account."""

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +28,21 @@ class QuietHandler(MotoRequestHandler):
         return None
 
 
-class QuietMotoServer(ThreadedMotoServer):
-    """moto's threaded server, quiet, on a port the OS picks (no race for a free one)."""
-
-    def _server_entry(self) -> None:
-        self._server = make_server(
-            self._ip_address,
-            self._port,
-            DomainDispatcherApplication(create_backend_app),
-            True,
-            request_handler=QuietHandler,
-        )
-        self._server_ready_event.set()
-        self._server.serve_forever()
-
-
-_server: QuietMotoServer | None = None
+_server: BaseWSGIServer | None = None
 _lock = threading.Lock()
+
+
+def start_store() -> BaseWSGIServer:
+    """moto's WSGI app (every service, dispatched by Host) served by werkzeug on a port the OS picks."""
+    server = make_server(
+        "127.0.0.1",
+        0,  # no race for a free port
+        DomainDispatcherApplication(create_backend_app),
+        threaded=True,
+        request_handler=QuietHandler,
+    )
+    threading.Thread(target=server.serve_forever, name="embedded-object-store", daemon=True).start()
+    return server
 
 
 def embedded_endpoint() -> str:
@@ -53,18 +50,14 @@ def embedded_endpoint() -> str:
     global _server
     with _lock:
         if _server is None:
-            server = QuietMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-            server.start()
-            _server = server
-            host, port = server.get_host_and_port()
+            _server = start_store()
             log.warning(
                 "Object storage: S3_ENDPOINT_URL and S3_BUCKET are not set, using the embedded in-memory store "
                 "(moto) at http://%s:%d, bucket %r. It enforces NO upload policy (size, type and key conditions "
                 "of the presigned POST are not checked; the API's completion checks still are); files are lost "
                 "when the process stops. Set S3_ENDPOINT_URL and S3_BUCKET to use a real store.",
-                host,
-                port,
+                _server.host,
+                _server.port,
                 BUCKET,
             )
-        host, port = _server.get_host_and_port()
-        return f"http://{host}:{port}"
+        return f"http://{_server.host}:{_server.port}"

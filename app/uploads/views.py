@@ -6,6 +6,7 @@ File bytes never reach these views: they talk to `app.uploads`, which alone talk
 from __future__ import annotations
 
 from flask import request
+from flask_jwt_extended import get_current_user
 
 from app.auth import current_user
 from app.decorators import json_required
@@ -20,7 +21,7 @@ class UploadList(BaseResource):
     @json_required(schema=UPLOAD_CREATE)
     def post(self, body: dict):
         """Get a grant to upload a file to object storage."""
-        user = current_user._get_current_object()  # the document: the upload references it
+        user = get_current_user()  # the document, not the proxy: the upload references it
         data = grant_upload(user, body["filename"], body["contentType"], body["size"])
         return data, 201, {"Location": f"{request.path}/{data['id']}"}
 

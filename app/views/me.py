@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask_jwt_extended import current_user, get_jwt
+from flask_jwt_extended import current_user, get_current_user, get_jwt
 
 from app import events
 from app.accounts import confirm_password, set_password
@@ -20,7 +20,7 @@ blueprint, api = make_api("me", __name__)
 class Me(BaseResource):
     def get(self):
         """Show my profile."""
-        return mongo_to_dict(current_user._get_current_object()), 200  # the document, not the proxy: cheaper
+        return mongo_to_dict(get_current_user()), 200  # the document, not the proxy: cheaper
 
     @json_required(schema=PROFILE_UPDATE)
     def patch(self, body: dict):

@@ -1,4 +1,4 @@
-"""Rate limits counted in a real redis-server: one round trip per limit, the same counts and headers as memory."""
+"""Rate limits counted in a real redis-server: the same counts and headers as in memory."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import time
 import redis
 
 from app import create_app
-from app.throttling import OneTripRedisStorage
 from config import TestConfig
 from tests.integration.servers import ServersTestCase
 
@@ -27,11 +26,6 @@ class TestRedisRateLimits(ServersTestCase):
         self.uri = self.start_redis()
         self.redis = redis.Redis.from_url(self.uri)
 
-    def commands(self) -> dict[str, int]:
-        """Successful calls per command (the script's first call fails once: NOSCRIPT, then it is loaded)."""
-        stats = self.redis.info("commandstats").items()
-        return {k.removeprefix("cmdstat_"): v["calls"] - v.get("failed_calls", 0) for k, v in stats}
-
     def sequence(self, app, method: str, path: str, count: int, **kwargs) -> list[tuple]:
         client = app.test_client()
         seen = []
@@ -48,26 +42,13 @@ class TestRedisRateLimits(ServersTestCase):
             )
         return seen
 
-    def test_the_redis_schemes_use_the_one_trip_storage(self):
-        from app.extensions import limiter
-
-        app = app_counting_in(self.uri)
-        with app.app_context():
-            self.assertIsInstance(limiter.storage, OneTripRedisStorage)
-
-    def test_reads_count_and_report_as_in_memory_with_one_script_call_each(self):
-        before = self.commands()
+    def test_reads_count_and_report_as_in_memory(self):
         in_redis = self.sequence(app_counting_in(self.uri), "GET", "/api/v1/sample", 6)
-        after = self.commands()
         in_memory = self.sequence(app_counting_in("memory://"), "GET", "/api/v1/sample", 6)
 
         self.assertEqual(in_redis, in_memory)
         self.assertEqual([s for s, *_ in in_redis], [200, 200, 200, 200, 429, 429])
         self.assertEqual([r for _, _, r, _ in in_redis[:4]], ["3", "2", "1", "0"])
-        self.assertEqual(after.get("evalsha", 0) - before.get("evalsha", 0), 6)
-        # The headers came from the hit: no GET of the counter, and the only TTLs are the scripts' own.
-        self.assertEqual(after.get("get", 0), before.get("get", 0))
-        self.assertEqual(after.get("ttl", 0) - before.get("ttl", 0), 6)
 
     def test_writes_spend_the_shared_budget_as_in_memory(self):
         body = {"json": {"name": "x"}}

@@ -7,7 +7,7 @@ from typing import Any
 from rq import SimpleWorker
 
 from app.jobs import queue
-from app.jobs.worker import worker_options
+from app.jobs.queue import worker_options
 from tests.integration.servers import ServersTestCase
 from tests.views import TCBase
 

@@ -12,7 +12,9 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from app.posts import import_job as post_import
 from app.posts.models import Post
+from config import TestConfig
 from tests.jobs import JobsTCBase
+from tests.views import TCBase
 
 LOCATION_PREFIX = "/api/v1/me/post-imports/"
 
@@ -306,3 +308,25 @@ class TestPublishingRule(NoGracePeriod):
 
         self.assertEqual((record.status, record.error), ("failed", "The account no longer exists"))
         self.assertEqual(self.posts_of(self.user), [])
+
+
+class RunAsQueued(TestConfig):
+    JOBS_EMBEDDED_WORKER = True  # as `make run` has it: no REDIS_URL, and no worker to start
+
+
+class TestWithoutRedis(TCBase):
+    """Development without Redis: the in-process queue runs each job as it is queued (RQ's is_async=False)."""
+
+    config = RunAsQueued
+
+    def test_an_import_has_run_by_the_time_it_is_answered(self):
+        user, token = self.auth()
+
+        response = self.request("POST", "me/post-imports", json=[item(1), item(2)], token=token)
+
+        self.assertEqual(response.status_code, 202, response.get_data(as_text=True))
+        self.assertEqual(response.get_json()["status"], "succeeded")
+        shown = self.request("GET", response.headers["Location"], token=token).get_json()
+        self.assertEqual((shown["status"], shown["result"]["created"]), ("succeeded", 2))
+        with self.app.app_context():
+            self.assertEqual(sorted(p.title for p in Post.objects(author=user.id)), ["Imported 1", "Imported 2"])

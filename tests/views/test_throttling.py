@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask import jsonify
+
+from app.extensions import limiter
 from config import ConfigError, ProductionConfig, TestConfig
 from tests.test_config import PRODUCTION_ENV
-from tests.views import PASSWORD, TCBase
+from tests.views import PASSWORD, TCBase, random_email
 
 STRONG = "x" * 48
 
@@ -15,15 +18,17 @@ class LowLimits(TestConfig):
     RATELIMIT_WRITE = "4 per minute"
 
 
-class TestThrottling(TCBase):
+class LowLimitsTCBase(TCBase):
     config = LowLimits
 
-    def assert_throttled(self, response) -> None:
+    def assert_throttled(self, response, window: str = "1 minute") -> None:
         body = self.assert_problem(response, 429)
         self.assertGreater(int(response.headers["Retry-After"]), 0)
         self.assertEqual(response.headers["X-RateLimit-Remaining"], "0")
-        self.assertIn("per 1 minute", body["detail"])
+        self.assertIn(f"per {window}", body["detail"])
 
+
+class TestThrottling(LowLimitsTCBase):
     def test_default_limit_per_client(self):
         for _ in range(5):
             self.assertEqual(self.request("GET", "sample").status_code, 200)
@@ -72,9 +77,84 @@ class TestThrottling(TCBase):
             self.request("POST", "sample", json={"name": "a", "age": 1}, token=other_token).status_code, 201
         )
 
+    def write(self, token: str | None = None):
+        return self.request("POST", "sample", json={"name": "a", "age": 1}, token=token)
+
+    def test_writes_with_a_refresh_token_count_against_the_address(self):
+        pair = self.login_pair(self.make_user().email)  # the login is one of the address's 4 writes
+
+        refused = [self.write(pair["refreshToken"]).status_code for _ in range(3)]
+
+        self.assertEqual(refused, [401] * 3)
+        self.assert_throttled(self.write())  # the address's budget is spent: anonymous writes are refused
+        self.assertEqual(self.write(pair["accessToken"]).status_code, 201)  # the user's budget is untouched
+
+    def test_writes_with_a_revoked_sessions_token_count_against_the_address(self):
+        email = self.make_user().email
+        revoked, live = self.login(email), self.login(email)  # two of the address's 4 writes
+        self.assertEqual(self.request("POST", "auth/logout", token=revoked).status_code, 204)  # the user's first
+
+        refused = [self.write(revoked).status_code for _ in range(2)]
+
+        self.assertEqual(refused, [401] * 2)
+        self.assert_throttled(self.write())
+        self.assertEqual([self.write(live).status_code for _ in range(3)], [201] * 3)  # the user's 2nd to 4th
+        self.assert_throttled(self.write(live))
+
     def test_docs_and_spec_are_not_throttled(self):
         for _ in range(8):
             self.assertEqual(self.request("GET", "/openapi.json").status_code, 200)
+
+
+class TestMethodLimits(LowLimitsTCBase):
+    """A limit declared for some methods counts only those; the others keep the route's default limit."""
+
+    def setUp(self) -> None:
+        super().setUp()
+
+        @limiter.limit("2 per minute", methods=["POST"])
+        def noted():
+            return jsonify(noted=True)
+
+        self.app.add_url_rule("/api/v1/noted", "noted", noted, methods=["GET", "POST"])
+
+    def test_gets_do_not_count_against_a_post_only_limit(self):
+        gets = [self.request("GET", "noted") for _ in range(3)]
+        posts = [self.request("POST", "noted").status_code for _ in range(2)]
+
+        self.assertEqual([r.status_code for r in gets], [200] * 3)
+        self.assertEqual(gets[-1].headers["X-RateLimit-Limit"], "5")  # the default limit, not the POST one
+        self.assertEqual(posts, [200, 200])
+        self.assert_throttled(self.request("POST", "noted"))
+
+    def test_gets_keep_the_default_limit_after_posts(self):
+        posts = [self.request("POST", "noted") for _ in range(2)]
+        gets = [self.request("GET", "noted").status_code for _ in range(5)]
+
+        self.assertEqual([r.status_code for r in posts], [200, 200])
+        self.assertEqual(posts[-1].headers["X-RateLimit-Limit"], "2")
+        self.assertEqual(gets, [200] * 5)
+        self.assert_throttled(self.request("GET", "noted"))  # the sixth read: the default 5 per minute
+        self.assert_throttled(self.request("POST", "noted"))
+
+
+class TestPerUserLimits(LowLimitsTCBase):
+    """A signed-in route answers 401 without a valid token before a per-user limit counts the request."""
+
+    config = TestConfig  # the shipped limits: the mail limit (5 per 15 minutes) is the one to reach
+
+    def test_mail_requests_without_a_valid_token_are_401_never_429(self):
+        user, token = self.auth()
+        refresh = self.login_pair(user.email)["refreshToken"]
+        change = {"email": random_email(), "password": PASSWORD}
+
+        for credential in [None] * 6 + [refresh] * 2:  # RATELIMIT_MAIL_PER_EMAIL: 5 per 15 minutes
+            self.assert_problem(self.request("POST", "me/verification-email", token=credential), 401)
+            self.assert_problem(self.request("PUT", "me/email", json=change, token=credential), 401)
+
+        statuses = [self.request("POST", "me/verification-email", token=token).status_code for _ in range(5)]
+        self.assertEqual(statuses, [202] * 5)  # none of the refused requests spent the user's budget
+        self.assert_throttled(self.request("POST", "me/verification-email", token=token), window="15 minute")
 
 
 class TestWriteBurst(TCBase):
