@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -172,6 +173,23 @@ class TestImportWithRealWorkers(JobsEndToEnd):
         self.assertEqual(reply.headers["Content-Type"], "application/problem+json")
         self.assertEqual(call(self.port, "GET", "/ready").status, 503)
         self.assertEqual(call(self.port, "GET", "/api/v1/me", token=self.token).status, 200)
+
+
+class TestOnlyTheAppsJobsRun(JobsEndToEnd):
+    def test_a_queued_job_naming_another_function_is_refused_and_logged_not_run(self):
+        target = self.temp_dir() / "made-by-a-forged-job"
+        forged = Queue("default", connection=redis.Redis.from_url(self.redis_url), serializer=JSONSerializer)
+        job = forged.enqueue_call("os.mkdir", args=(str(target),))
+        worker = self.start_worker()
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.rq_job(job.id).get_status() not in ("failed", "finished"):
+            time.sleep(0.05)
+
+        self.assertEqual(self.rq_job(job.id).get_status(), "failed")
+        self.assertFalse(target.exists())
+        worker.stderr_log.seek(0)
+        self.assertIn("names 'os.mkdir', not the app's job runner", worker.stderr_log.read().decode(errors="replace"))
 
 
 class TestDatabaseDownInAJob(JobsEndToEnd):
