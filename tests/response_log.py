@@ -1,8 +1,8 @@
-"""Every response the suite's test clients receive, with the route it answered, for `tests/test_spec_rules.py`.
+"""Every answer the suite's test clients receive, with the documented path it answered, for the spec's rules.
 
 `TCBase` gives each app `RecordingClient` (Flask's documented `test_client_class` hook), so whatever a test
-sends, the answer is kept as the client saw it: after werkzeug's own header rules, exactly what a TypeScript
-client would see over HTTP.
+sends, the answer is kept as the client saw it: after werkzeug's own header rules, as a TypeScript client would
+see it over HTTP. `TCBase.tearDown` checks each test's answers, `tests/test_spec_rules.py` the whole run's.
 """
 
 from __future__ import annotations
