@@ -6,8 +6,11 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 # npm's record of the last `npm ci` of the sign-in tests' OpenID provider (tests/oidc_provider).
 OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
+# The same for the TypeScript client's generator and compiler (clients/typescript).
+CLIENT := clients/typescript
+CLIENT_TOOLS := $(CLIENT)/node_modules/.package-lock.json
 
-.PHONY: run serve worker new-resource system-deps test test-server lint fmt fuzz bench clean
+.PHONY: run serve worker new-resource client system-deps test test-server lint fmt fuzz bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -44,12 +47,23 @@ $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
 		cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
 	else echo "npm not found: the OIDC tests need Node.js 20+ and npm (apt-get install nodejs npm)" >&2; fi
 
+# Reinstalled only when the lock file changes. Without npm the client test skips (and fails in CI: REQUIRE_NODE).
+$(CLIENT_TOOLS): $(CLIENT)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(CLIENT) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
+	else echo "npm not found: the TypeScript client needs Node.js 20.19+ and npm (apt-get install nodejs npm)" >&2; fi
+
+client: $(RUNTIME) $(CLIENT_TOOLS)  ## Generate the typed TypeScript client from the spec: clients/typescript (Node.js 20.19+)
+	@command -v npm >/dev/null 2>&1 || { echo "make client needs Node.js 20.19+ and npm" >&2; exit 1; }
+	LOG_LEVEL=ERROR $(BIN)/python -m scripts.openapi_spec $(CLIENT)/openapi.json
+	cd $(CLIENT) && npm run --silent generate && npm run --silent build
+
 # The system packages the suite drives (redis-server, Chromium, Node.js 20+ and npm): installed with apt-get when
 # run as root, otherwise named with the command that installs them, before anything else runs.
 system-deps:
 	@scripts/system_deps.sh
 
-test: system-deps $(DEV) $(OIDC_PROVIDER) lint  ## Lint, then run the whole suite with coverage
+test: system-deps $(DEV) $(OIDC_PROVIDER) $(CLIENT_TOOLS) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term
 
 bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)

@@ -63,6 +63,20 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+BODILESS = (204, 304)
+
+
+def drop_bodiless_content_type(response: Response) -> Response:
+    """No Content-Type on a 204 or 304: there is no content to type.
+
+    flask-restful labels every answer `application/json`, 204s included, and a typed client that sees that label
+    tries to parse the empty body. werkzeug already strips it from 304s; Flask's and ours are all covered here.
+    """
+    if response.status_code in BODILESS:
+        response.headers.pop("Content-Type", None)
+    return response
+
+
 class NoCookieSessions(SessionInterface):
     """No Flask cookie session: the API authenticates with tokens, and the OIDC paths keep their own cookie.
 
@@ -83,3 +97,4 @@ def register_hooks(app: Flask) -> None:
     app.before_request(assign_request_id)
     app.before_request(require_json_accept)
     app.after_request(set_security_headers)
+    app.after_request(drop_bodiless_content_type)

@@ -25,7 +25,7 @@ needed_by() {
   case $1 in
     redis-server) echo "the integration tests and the benchmark start their own Redis servers" ;;
     chromium) echo "the Swagger UI test drives it (chromium-browser will do)" ;;
-    node | npm) echo "the sign-in tests run a real OpenID provider on Node.js $NODE_MAJOR+" ;;
+    node | npm) echo "the sign-in tests run a real OpenID provider, and the TypeScript client is built, on Node.js $NODE_MAJOR+" ;;
     wrk) echo "the benchmark's load generator" ;;
     taskset) echo "the benchmark pins the server and wrk to a core each (taskset)" ;;
     pgrep) echo "the benchmark finds the server's workers (pgrep)" ;;

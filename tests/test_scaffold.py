@@ -337,7 +337,7 @@ class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
         self.assertEqual(formatted.returncode, 0, formatted.stdout + formatted.stderr)
         self.assertEqual(contracts.returncode, 0, contracts.stdout[-4000:] + contracts.stderr)
 
-    def test_its_tests_pass_with_the_route_walk_the_docs_and_the_index_coverage(self):
+    def test_its_tests_pass_with_the_route_walk_the_docs_the_index_coverage_and_the_spec_rules(self):
         result = self.run_in_copy(
             str(PYTHON),
             "-m",
@@ -351,6 +351,7 @@ class TestGeneratedNounsInACopyOfTheProject(unittest.TestCase):
             "tests/views/test_docs.py",
             "tests/views/test_secure_by_default.py",
             "tests/test_index_coverage.py",
+            "tests/test_spec_rules.py",
         )
 
         self.assertEqual(result.returncode, 0, result.stdout[-6000:] + result.stderr[-2000:])

@@ -21,6 +21,10 @@ def add_docs(app: Flask, *fragments: ModuleType) -> None:
     app.extensions.setdefault("api_docs", []).extend(fragments)
 
 
+# The API's own origin, whatever host serves it: generated clients and Swagger UI call the paths (which keep their
+# /api/v1 prefix, as the health probes live outside it) relative to where the spec was loaded, with no host to set.
+SERVERS = [{"url": "/", "description": "This server: the origin the document was loaded from."}]
+
 SPEC_ROUTE = "/openapi.json"
 DOCS_ROUTE = "/apidocs/"
 
@@ -41,6 +45,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
             + "\n\nEvery error is `application/problem+json` (schema `Problem`). Any method a path does not"
             " list answers `405` with an `Allow` header.",
         },
+        "servers": SERVERS,
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -7,7 +7,7 @@ from typing import Any
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "RFC 9457 problem details: the one shape of every error response.",
-    "required": ["type", "title", "status", "detail"],
+    "required": ["type", "title", "status", "detail", "requestId"],
     "properties": {
         "type": {"type": "string", "description": "A URI naming the problem type.", "example": "about:blank"},
         "title": {"type": "string", "description": "The HTTP status phrase.", "example": "Bad Request"},
@@ -45,15 +45,24 @@ ERROR_DESCRIPTIONS = {
     503: "A service the API needs (database, job queue, object store) is unavailable; see Retry-After.",
 }
 
+REQUEST_ID_EXAMPLE = "0f5d7c2e-6b1a-4c3d-9e8f-7a6b5c4d3e2f"
+
 ERROR_EXAMPLES = {
     400: {
         "type": "about:blank",
         "title": "Bad Request",
         "status": 400,
         "detail": "The request body is invalid: age must be of type integer",
+        "requestId": REQUEST_ID_EXAMPLE,
         "errors": [{"field": "age", "message": "must be of type integer"}],
     },
-    401: {"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "A valid access token is required"},
+    401: {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "A valid access token is required",
+        "requestId": REQUEST_ID_EXAMPLE,
+    },
 }
 
 
@@ -138,13 +147,22 @@ LINK_HEADER = {
 }
 
 
+PAGE_ITEMS_DOC = "The items of this page, in the list's order; empty past the end."
+
+
 def page_of(item_schema: str, *, cursor: bool = False) -> dict[str, Any]:
-    """The list envelope schema around items of `item_schema`; with `cursor`, a list that also pages by cursor."""
+    """A numbered page of `item_schema` items: every count is always sent, so every field is required.
+
+    With `cursor`, the list also pages by cursor: a numbered page then carries `nextCursor` too (absent on the
+    last page), to go on by cursor from there; the cursor pages themselves are `cursor_page_of`.
+    """
     schema: dict[str, Any] = {
         "type": "object",
+        "description": "A numbered page (`page`, `perPage`): counted, so it carries `total` and `totalPages`.",
         "required": ["items", "page", "perPage", "total", "totalPages"],
+        "additionalProperties": False,
         "properties": {
-            "items": {"type": "array", "items": ref(item_schema)},
+            "items": {"type": "array", "items": ref(item_schema), "description": PAGE_ITEMS_DOC},
             "page": {"type": "integer", "minimum": 1},
             "perPage": {"type": "integer", "minimum": 1, "maximum": 100},
             "total": {"type": "integer", "minimum": 0},
@@ -152,16 +170,44 @@ def page_of(item_schema: str, *, cursor: bool = False) -> dict[str, Any]:
         },
     }
     if cursor:
-        schema["description"] = (
-            "A numbered page (`page`, `total`, `totalPages`), or a cursor page (requested with `cursor`: "
-            "`items`, `perPage` and `nextCursor` only, no count). `nextCursor` is absent on the last page."
-        )
-        schema["required"] = ["items", "perPage"]
         schema["properties"]["nextCursor"] = {
             "type": "string",
-            "description": "Send as `cursor` for the next page (same `sort` and filters).",
+            "description": "Send as `cursor` to go on by cursor from here (same `sort` and filters); absent on "
+            "the last page.",
         }
     return schema
+
+
+def cursor_page_of(item_schema: str) -> dict[str, Any]:
+    """A cursor page of `item_schema` items: no count (that would cost what the cursor saves), so no `page`."""
+    return {
+        "type": "object",
+        "description": "A cursor page (requested with `cursor`): `items` and `perPage`, and `nextCursor` until "
+        "the last page; no `page`, `total` or `totalPages`.",
+        "required": ["items", "perPage"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": ref(item_schema), "description": PAGE_ITEMS_DOC},
+            "perPage": {"type": "integer", "minimum": 1, "maximum": 100},
+            "nextCursor": {
+                "type": "string",
+                "description": "Send as `cursor` for the next page (same `sort` and filters); absent on the last page.",
+            },
+        },
+    }
+
+
+def pages_of(item_schema: str) -> dict[str, dict[str, Any]]:
+    """The two page schemas of a list that pages by number and by cursor: `<Item>Page`, `<Item>CursorPage`."""
+    return {
+        f"{item_schema}Page": page_of(item_schema, cursor=True),
+        f"{item_schema}CursorPage": cursor_page_of(item_schema),
+    }
+
+
+def either_page(item_schema: str) -> dict[str, Any]:
+    """The answer of such a list: exactly one of its two pages (`page` is in one only, so clients can narrow)."""
+    return {"oneOf": [ref(f"{item_schema}Page"), ref(f"{item_schema}CursorPage")]}
 
 
 def uuid_path_parameter(name: str, description: str) -> dict[str, Any]:

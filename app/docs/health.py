@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from app.docs.common import errors, json_content, ref
+from app.docs.common import REQUEST_ID_EXAMPLE, errors, json_content, ref
 
 STATUS = {
     "type": "object",
@@ -18,12 +18,14 @@ EXAMPLES = {
         "title": "Not Acceptable",
         "status": 406,
         "detail": "This API answers with JSON only; send an Accept header that allows application/json",
+        "requestId": REQUEST_ID_EXAMPLE,
     },
     503: {
         "type": "about:blank",
         "title": "Service Unavailable",
         "status": 503,
         "detail": "The database is unavailable; try again shortly",
+        "requestId": REQUEST_ID_EXAMPLE,
     },
 }
 

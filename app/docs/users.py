@@ -29,7 +29,7 @@ USER_EXAMPLE = {
 USER = {
     "type": "object",
     "description": "An account's public profile (never its password hash).",
-    "required": ["id", "email", "displayName", "role", "active", "createdAt", "updatedAt"],
+    "required": ["id", "email", "displayName", "role", "active", "emailVerified", "createdAt", "updatedAt"],
     "properties": {
         "id": UUID,
         "email": {"type": "string", "format": "email", "example": "ada@example.com"},

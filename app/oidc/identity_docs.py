@@ -30,13 +30,17 @@ IDENTITY_EXAMPLE = {
 IDENTITY = {
     "type": "object",
     "description": "A provider account linked to yours; (issuer, subject) names the person there.",
-    "required": ["id", "provider", "issuer", "subject", "emailVerified", "createdAt", "updatedAt"],
+    "required": ["id", "provider", "issuer", "subject", "email", "emailVerified", "createdAt", "updatedAt"],
     "properties": {
         "id": UUID,
         "provider": {"type": "string", "example": "google"},
         "issuer": {"type": "string", "format": "uri"},
         "subject": {"type": "string"},
-        "email": {"type": "string", "nullable": True, "description": "As the provider last reported it."},
+        "email": {
+            "type": "string",
+            "nullable": True,
+            "description": "As the provider last reported it; null when it reported none.",
+        },
         "emailVerified": {"type": "boolean"},
         "createdAt": TIMESTAMP,
         "updatedAt": {**TIMESTAMP, "description": "The last sign-in with this provider."},

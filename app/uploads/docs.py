@@ -5,7 +5,17 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from app.docs.common import BEARER, UUID, body_errors, errors, json_body, json_content, ref, uuid_path_parameter
+from app.docs.common import (
+    BEARER,
+    REQUEST_ID_EXAMPLE,
+    UUID,
+    body_errors,
+    errors,
+    json_body,
+    json_content,
+    ref,
+    uuid_path_parameter,
+)
 from app.text import SPACE
 from app.uploads.models import CONTENT_TYPES
 
@@ -139,7 +149,13 @@ UPLOAD_ID_PARAMETER = uuid_path_parameter("uploadId", "The upload's id.")
 
 def problem(status: int, description: str, detail: str) -> dict[str, Any]:
     """An error response of this noun with its own description and example."""
-    example = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    example = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "requestId": REQUEST_ID_EXAMPLE,
+    }
     content = {"application/problem+json": {"schema": ref("Problem"), "example": example}}
     return {str(status): {"description": description, "content": content}}
 

@@ -11,7 +11,10 @@ from werkzeug.test import TestResponse
 
 from app import create_app
 from app.database import disconnect_db, drop_db, ensure_indexes
+from app.docs import build_spec
 from config import TestConfig
+from tests.response_log import RESPONSES, RecordingClient
+from tests.spec_walk import answer_problems
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"
@@ -30,15 +33,21 @@ class TCBase(unittest.TestCase):
 
     def setUp(self) -> None:
         self.app = create_app(self.config)
+        # Every answer is kept: tearDown holds this test's to the spec, tests/test_spec_rules.py the whole run's.
+        self.app.test_client_class = RecordingClient
         self.client: FlaskClient = self.app.test_client()
+        self.first_answer = len(RESPONSES)
         with self.app.app_context():
             drop_db()  # against a real server, start from nothing
             ensure_indexes()  # dropping the database dropped them; unique indexes are part of the behaviour
 
     def tearDown(self) -> None:
-        with self.app.app_context():
-            drop_db()
-        disconnect_db()
+        try:
+            self.assert_answers_fit_the_spec()
+        finally:
+            with self.app.app_context():
+                drop_db()
+            disconnect_db()
 
     def request(
         self,
@@ -104,6 +113,11 @@ class TCBase(unittest.TestCase):
         self.assertEqual(body["requestId"], response.headers["X-Request-ID"])
         self.assertNotIn("Traceback", response.get_data(as_text=True))
         return body
+
+    def assert_answers_fit_the_spec(self) -> None:
+        """Every answer this test received fits its documented schema, and no 204 or 304 has a Content-Type."""
+        problems = answer_problems(build_spec(self.app), RESPONSES[self.first_answer :])
+        self.assertEqual(problems, [], "answers the spec does not describe (tests/spec_walk.py)")
 
     def assert_field_errors(self, response: TestResponse, *fields: str) -> dict[str, Any]:
         """Assert a 400 whose `errors` name exactly `fields` (a field may have several problems)."""
