@@ -49,7 +49,7 @@ def new_post_document(author: str, title: str, body: str, tags: list[str], statu
     Why: building, validating and saving a MongoEngine document was a third of an authenticated create
     (bench/README.md). The create path validates the body against the documented schema first, which is at
     least as strict as this model's fields, so the model's second check added nothing; and
-    tests/models/test_post_document.py checks that this is what the model would store and that the model
+    tests/posts/test_post_document.py checks that this is what the model would store and that the model
     accepts every document built from a schema-valid body. Arguments are already trimmed and normalised.
     """
     now = utcnow()

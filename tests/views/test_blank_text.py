@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 from app.text import NOT_BLANK, WHITESPACE, trim
-from tests.views.test_posts import PostsBase
+from tests.posts.test_posts import PostsBase
 
 # Python's str.isspace() is true for these, ECMAScript's \s is not: a schema-valid value, never refused.
 PYTHON_ONLY_SPACE = ["\x1c", "\x1d", "\x1e", "\x1f", "\x85"]

@@ -1,0 +1,1 @@
+"""Tests of posts: the noun, its pages, imports and exports."""
