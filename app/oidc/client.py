@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import current_app
-from joserfc.errors import JoseError
 
 from app.oidc.providers import Provider
+
+if TYPE_CHECKING:
+    from authlib.integrations.flask_client import FlaskOAuth2App
+
+# Authlib, joserfc and requests (about 40 MiB of a worker's memory) are imported on the first sign-in, not when
+# the app starts: a worker that never serves one never loads them.
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ class ProviderRejected(Exception):
 
 def _client(provider: Provider, metadata: dict[str, Any] | None = None) -> FlaskOAuth2App:
     """An Authlib client for one request; HTTP calls time out after OIDC_HTTP_TIMEOUT seconds."""
+    from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
+
     options: dict[str, Any] = dict(metadata or {})
     if metadata is None:
         options["server_metadata_url"] = f"{provider.issuer}/.well-known/openid-configuration"
@@ -58,6 +62,8 @@ def discover(provider: Provider) -> dict[str, Any]:
 
     Each sign-in asks for it, so a provider that has gone down is noticed before a browser is sent there.
     """
+    import requests
+
     # Per app, so two apps in one process (tests) never share a provider's document.
     cache = current_app.extensions.setdefault("oidc_discovery", {})
     cached = cache.get(provider.issuer)
@@ -99,6 +105,10 @@ def verify_callback(
     The ID token's signature (JWKS), `iss`, `aud`, `exp`, `iat` and `nonce` are checked by Authlib; UserInfo
     must name the same subject (OpenID Connect Core 5.3.2), or it may describe someone else.
     """
+    import requests
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+
     client = _client(provider, metadata)
     try:
         token = client.fetch_access_token(provider.callback_url, code=code, code_verifier=code_verifier)
