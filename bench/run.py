@@ -157,6 +157,45 @@ def measure_create_app() -> float:
     return float(out.stdout.strip().splitlines()[-1]) * 1000
 
 
+PRODUCTION_PROBE = """
+import json, sys, time
+started = time.perf_counter()
+import server
+elapsed = time.perf_counter() - started
+rss = int(next(line for line in open("/proc/self/status") if line.startswith("VmRSS")).split()[1]) / 1024
+watched = ("authlib", "boto3", "fakeredis", "joserfc", "mongomock", "moto", "requests", "rq")
+engines = sorted(m for m in watched if m in sys.modules)
+print(json.dumps({"startupMs": round(elapsed * 1000, 1), "rssMiB": round(rss, 1), "enginesLoaded": engines}))
+"""
+
+
+def measure_production_worker() -> dict[str, object]:
+    """What one production worker costs before its first request: `import server` (imports and create_app) under
+    production settings (servers it never reaches: nothing is contacted at start with CREATE_INDEXES off), its
+    resident memory, and which engines it has loaded (each capability's engine should load on first use)."""
+    env = {
+        **os.environ,
+        "APP_CONFIG": "production",
+        "SECRET_KEY": "bench-" + "s" * 48,
+        "JWT_SECRET_KEY": "bench-" + "j" * 48,
+        "MONGODB_URI": "mongodb://127.0.0.1:9/app",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0",
+        "REDIS_URL": "redis://127.0.0.1:9/1",
+        "S3_BUCKET": "bench",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench-secret",
+        "MAIL_SERVER": "smtp.invalid",
+        "MAIL_DEFAULT_SENDER": "bench@example.com",
+        "FRONTEND_URL": "https://app.example.com",
+        "CREATE_INDEXES": "false",
+        "LOG_LEVEL": "ERROR",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def measure_suite() -> tuple[float, str, list[str]]:
     """The whole suite's wall time, its closing line and the tests that failed (reported, not fatal here)."""
     started = time.perf_counter()
@@ -387,9 +426,13 @@ def main() -> int:
     print()
     params, hash_ms = measure_hash()
     report["createAppMs"] = round(measure_create_app(), 1)
+    report["productionWorker"] = measure_production_worker()
     report["hash"] = {"params": params, "ms": round(hash_ms, 1)}
     print(f"load average:            before {report['loadBefore']}, after timing {report['loadAfterTiming']}")
     print(f"create_app():            {report['createAppMs']:.0f} ms")
+    worker = report["productionWorker"]
+    started = f"{worker['startupMs']:.0f} ms, {worker['rssMiB']:.0f} MiB"
+    print(f"production worker start: {started}, engines loaded: {worker['enginesLoaded']}")
     for store, rss in report["rss"].items():
         print(f"worker RSS after run:    {store}: " + ", ".join(f"{n} {v:.0f} MiB" for n, v in rss.items()))
     print(f"password hashing:        {params}; one hash {hash_ms:.0f} ms")
