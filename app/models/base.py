@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 from bson import DBRef
 from mongoengine import DateTimeField, Document, EmbeddedDocument, QuerySet, ReferenceField, UUIDField
+from mongoengine.connection import get_db
+from pymongo.collection import Collection
 
 
 def utcnow() -> datetime:
@@ -26,7 +28,7 @@ class UUIDReferenceField(ReferenceField):
 
     def to_python(self, value: Any) -> Any:
         if not self.dbref and not isinstance(value, (DBRef, Document, EmbeddedDocument)):
-            return DBRef(self.document_type._get_collection_name(), str(value))
+            return DBRef(self.document_type.COLLECTION, str(value))
         return super().to_python(value)
 
 
@@ -49,6 +51,9 @@ class BaseDocument(Document):
 
     meta: ClassVar[dict[str, Any]] = {"abstract": True, "queryset_class": TimestampedQuerySet}
 
+    # The collection's name, declared once by each model and used in its `meta` (`"collection": COLLECTION`).
+    COLLECTION: ClassVar[str]
+
     # Names of fields `mongo_to_dict` never serialises (secrets, hashes); declared once, per model.
     private_fields: ClassVar[frozenset[str]] = frozenset()
 
@@ -59,6 +64,15 @@ class BaseDocument(Document):
     # (the client is tz_aware, app.database), so no reader converts them.
     created_at = DateTimeField(required=True, default=utcnow)
     updated_at = DateTimeField(required=True, default=utcnow)
+
+    @classmethod
+    def collection(cls) -> Collection:
+        """This model's pymongo collection on the current connection, for the raw reads and writes of hot paths.
+
+        Public API (MongoEngine's `get_db`, pymongo's `Database[name]`), not MongoEngine's private accessor;
+        unlike that accessor it creates no indexes on first use: the app creates them (app.database).
+        """
+        return get_db()[cls.COLLECTION]
 
     def save(self, *args: Any, **kwargs: Any) -> BaseDocument:
         self.updated_at = utcnow()

@@ -137,8 +137,8 @@ class TestDocuments(TCBase):
         ).get_json()["id"]
         with self.app.app_context():
             post = Post.objects.get(id=uuid.UUID(post_id))
-            raw = Post._get_collection().find_one({"_id": str(post.id)})
-            user_raw = User._get_collection().find_one({"_id": str(author.id)})
+            raw = Post.collection().find_one({"_id": str(post.id)})
+            user_raw = User.collection().find_one({"_id": str(author.id)})
 
         self.assertEqual(raw_to_dict(Post, raw), mongo_to_dict(post))
         self.assertNotIn("passwordHash", raw_to_dict(User, user_raw))
