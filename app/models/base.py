@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from bson import DBRef
-from mongoengine import DateTimeField, Document, EmbeddedDocument, QuerySet, ReferenceField, UUIDField
+from mongoengine import DateTimeField, Document, EmbeddedDocument, QuerySet, ReferenceField, UUIDField, signals
 from mongoengine.connection import get_db
 from pymongo.collection import Collection
 
@@ -76,6 +76,16 @@ class BaseDocument(Document):
 
     def save(self, *args: Any, **kwargs: Any) -> BaseDocument:
         self.updated_at = utcnow()
-        if self._created:  # first save: both stamps are the moment of insertion
-            self.created_at = self.updated_at
         return super().save(*args, **kwargs)
+
+
+def stamp_creation(_sender: type, document: Document, created: bool = False, **_kwargs: Any) -> None:
+    """On a document's first save both stamps are the moment of insertion.
+
+    MongoEngine's `pre_save_post_validation` signal is its public word on whether a save inserts (`created`).
+    """
+    if created and isinstance(document, BaseDocument):
+        document.created_at = document.updated_at
+
+
+signals.pre_save_post_validation.connect(stamp_creation)

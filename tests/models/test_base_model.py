@@ -39,6 +39,15 @@ class TestBaseDocument(TCBase):
         self.assertEqual(stored.created_at.utcoffset().total_seconds(), 0)
         self.assertEqual(doc.created_at.tzinfo, UTC)
 
+    def test_a_document_built_earlier_is_stamped_when_it_is_inserted(self):
+        with self.app.app_context():
+            doc = Counter()
+            time.sleep(0.002)  # its field defaults are now older than the insertion
+            doc.save()
+            stored = Counter.objects.get(id=doc.id)
+
+        self.assertEqual(stored.created_at, stored.updated_at)
+
     def test_later_saves_and_update_helpers_move_updated_at_only(self):
         with self.app.app_context():
             doc = Counter().save()
