@@ -6,35 +6,14 @@ GUNICORN_THREADS (1: sync workers; more: gthread), GUNICORN_TIMEOUT, GUNICORN_GR
 GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS, GUNICORN_LOG_LEVEL, GUNICORN_CONTROL_SOCKET.
 """
 
-import json
 import multiprocessing
 import os
 
-import gunicorn.http.wsgi
-import gunicorn.util
-
-# Name no software or version in the Server header (the dev server says the same).
-gunicorn.http.wsgi.SERVER = "api"
-
-
-def write_problem(sock, status_int, reason, mesg):
-    """Requests gunicorn refuses before the app sees them (a line or headers too long, a malformed request)
-    get the app's error shape, application/problem+json, instead of gunicorn's HTML page.
-
-    `mesg` is left out: it can echo the refused input.
-    """
-    body = json.dumps(
-        {"type": "about:blank", "title": reason, "status": status_int, "detail": f"{reason}: the request was refused"}
-    ).encode()
-    head = (
-        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
-        f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
-        "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n"
-    )
-    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
-
-
-gunicorn.util.write_error = write_problem
+# Two things stay gunicorn's own, as no public setting changes them (asked for in benoitc/gunicorn#825 and
+# #993; gunicorn dropped its version from the header instead, in 20.1): every response carries
+# `Server: gunicorn`, and a request it refuses before the app sees it (malformed, or a request line or
+# headers over the limits below) gets its small text/html page with the status and reason. A reverse proxy
+# in front normally refuses those first and does not pass `Server` on (nginx's default; docs/operations.md).
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '3000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))

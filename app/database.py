@@ -11,7 +11,7 @@ from mongoengine.connection import DEFAULT_CONNECTION_NAME, get_db
 from pymongo.uri_parser import parse_uri
 
 from app.errors import is_unavailable
-from app.models import AuthSession, LoginGuard, User
+from app.models import AuthSession, BaseDocument, LoginGuard, User
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def init_db(app: Flask) -> None:
     register_models(app, LoginGuard, User, AuthSession)
 
 
-def register_models(app: Flask, *classes: type[mongoengine.Document]) -> None:
+def register_models(app: Flask, *classes: type[BaseDocument]) -> None:
     """Declare the document classes a part of the app stores (their indexes are created for this app)."""
     models = app.extensions.setdefault("models", {})
     models.update({cls.__name__: cls for cls in classes})
@@ -80,7 +80,7 @@ def drop_db() -> None:
     db.client.drop_database(db.name)
 
 
-def document_classes() -> list[type[mongoengine.Document]]:
+def document_classes() -> list[type[BaseDocument]]:
     """Every document class the current app stores, by name."""
     models = current_app.extensions.get("models", {})
     return [models[name] for name in sorted(models)]

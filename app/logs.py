@@ -48,17 +48,20 @@ class JsonFormatter(logging.Formatter):
         return dumps(entry)
 
 
+class AppHandler(logging.StreamHandler):
+    """The app's stderr handler: a type of our own, so a later app finds it rather than adding a second."""
+
+
 def _install(logger: logging.Logger, formatter: logging.Formatter, *filters: logging.Filter) -> None:
     """Give `logger` one stderr handler of ours per process; a later app only changes its format."""
     for handler in logger.handlers:
-        if getattr(handler, "_app_handler", False):
+        if isinstance(handler, AppHandler):
             handler.setFormatter(formatter)
             return
-    handler = logging.StreamHandler()
+    handler = AppHandler()
     handler.setFormatter(formatter)
     for log_filter in filters:
         handler.addFilter(log_filter)
-    handler._app_handler = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
 
 

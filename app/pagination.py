@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 from flask import current_app, request
 
 from app.errors import BadRequest
+from app.models import BaseDocument
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -281,14 +282,20 @@ def link_header(page: Page, total_pages: int, extra_args: Mapping[str, str] | No
     return ", ".join(f'<{url(number)}>; rel="{rel}"' for number, rel in links)
 
 
-def paginate_queryset(
-    queryset: Any, page: Page, serialise: Callable[[Any], dict[str, Any]]
+def paginate_documents(
+    model: type[BaseDocument],
+    page: Page,
+    serialise: Callable[[Any], dict[str, Any]],
+    *,
+    filters: Mapping[str, Any] | None = None,
+    order_by: Sequence[str] = (),
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Count and slice a MongoEngine queryset into the list envelope.
+    """Count and slice `model`'s documents matching `filters` (MongoEngine query keywords) into the list envelope.
 
-    An unfiltered list is counted from the collection's metadata rather than by reading every document.
+    The model and filter come in as they are, not inside a queryset, so an unfiltered list is counted from the
+    collection's metadata (pymongo's `estimated_document_count`) rather than by reading every document.
     """
-    unfiltered = not queryset._query
-    total = queryset._collection.estimated_document_count() if unfiltered else queryset.count()
+    queryset = model.objects(**(filters or {})).order_by(*order_by)
+    total = queryset.count() if filters else model.collection().estimated_document_count()
     items = [serialise(doc) for doc in queryset.skip(page.skip).limit(page.per_page)]
     return paginated(items, total, page)

@@ -70,8 +70,6 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.0002)
     parser.add_argument("--time", action="store_true", help="no profiler: the mean time per request, 5 runs")
     args = parser.parse_args()
-    from pyinstrument import Profiler
-
     for name in ("SECRET_KEY", "JWT_SECRET_KEY"):  # throwaway secrets, as make bench sets them
         os.environ.setdefault(name, secrets.token_urlsafe(48))
     for name in ("RATELIMIT_STORAGE_URI", "REDIS_URL", "MONGODB_URI"):  # the memory configuration
@@ -101,6 +99,8 @@ def main() -> int:
             per_call = (time.perf_counter() - started) / args.calls * 1e6
             sys.stdout.write(f"{args.server} {args.call}: {per_call:.0f} µs per request\n")
         return 0
+    from pyinstrument import Profiler  # only here: `--time` runs where `make bench` has not installed it
+
     profiler = Profiler(interval=args.interval)
     profiler.start()
     for _ in range(args.calls):

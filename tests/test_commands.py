@@ -113,7 +113,7 @@ class TestCreateIndexes(TCBase):
                 if not model.__module__.startswith("app."):
                     continue  # documents other test modules declare for themselves
                 with self.subTest(model=model.__name__):
-                    names = model._get_collection().index_information()
+                    names = model.collection().index_information()
 
                     self.assertEqual(len(names), 1 + len(model._meta["index_specs"]))
 

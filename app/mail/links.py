@@ -64,7 +64,7 @@ def issue(
 
 def spend(kind: str, raw: str) -> dict[str, Any] | None:
     """Remove and return the live token of `kind`; None when unknown, used, expired or of another kind."""
-    found = AccountToken._get_collection().find_one_and_delete({"token_hash": digest(raw), "kind": kind})
+    found = AccountToken.collection().find_one_and_delete({"token_hash": digest(raw), "kind": kind})
     return found if found is not None and is_live(found) else None
 
 

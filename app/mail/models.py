@@ -23,8 +23,9 @@ class AccountToken(BaseDocument):
     reset token. MongoDB's TTL index sweeps expired tokens; `spend` checks `expires_at` itself.
     """
 
+    COLLECTION: ClassVar[str] = "account_tokens"
     meta: ClassVar[dict] = {
-        "collection": "account_tokens",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["token_hash"], "unique": True},
             ("user", "kind"),
@@ -51,8 +52,9 @@ class MailMessage(BaseDocument):
     MAIL_OUTBOX_TTL_SECONDS, then MongoDB's TTL index removes it; deleting the account removes it too.
     """
 
+    COLLECTION: ClassVar[str] = "mail_messages"
     meta: ClassVar[dict] = {
-        "collection": "mail_messages",
+        "collection": COLLECTION,
         "indexes": ["user", {"fields": ["expires_at"], "expireAfterSeconds": 0}],
     }
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from bson import DBRef
-from mongoengine import DateTimeField, Document, EmbeddedDocument, QuerySet, ReferenceField, UUIDField
+from mongoengine import DateTimeField, Document, EmbeddedDocument, QuerySet, ReferenceField, UUIDField, signals
+from mongoengine.connection import get_db
+from pymongo.collection import Collection
 
 
 def utcnow() -> datetime:
@@ -26,7 +28,7 @@ class UUIDReferenceField(ReferenceField):
 
     def to_python(self, value: Any) -> Any:
         if not self.dbref and not isinstance(value, (DBRef, Document, EmbeddedDocument)):
-            return DBRef(self.document_type._get_collection_name(), str(value))
+            return DBRef(self.document_type.COLLECTION, str(value))
         return super().to_python(value)
 
 
@@ -49,6 +51,9 @@ class BaseDocument(Document):
 
     meta: ClassVar[dict[str, Any]] = {"abstract": True, "queryset_class": TimestampedQuerySet}
 
+    # The collection's name, declared once by each model and used in its `meta` (`"collection": COLLECTION`).
+    COLLECTION: ClassVar[str]
+
     # Names of fields `mongo_to_dict` never serialises (secrets, hashes); declared once, per model.
     private_fields: ClassVar[frozenset[str]] = frozenset()
 
@@ -60,8 +65,27 @@ class BaseDocument(Document):
     created_at = DateTimeField(required=True, default=utcnow)
     updated_at = DateTimeField(required=True, default=utcnow)
 
+    @classmethod
+    def collection(cls) -> Collection:
+        """This model's pymongo collection on the current connection, for the raw reads and writes of hot paths.
+
+        Public API (MongoEngine's `get_db`, pymongo's `Database[name]`), not MongoEngine's private accessor;
+        unlike that accessor it creates no indexes on first use: the app creates them (app.database).
+        """
+        return get_db()[cls.COLLECTION]
+
     def save(self, *args: Any, **kwargs: Any) -> BaseDocument:
         self.updated_at = utcnow()
-        if self._created:  # first save: both stamps are the moment of insertion
-            self.created_at = self.updated_at
         return super().save(*args, **kwargs)
+
+
+def stamp_creation(_sender: type, document: Document, created: bool = False, **_kwargs: Any) -> None:
+    """On a document's first save both stamps are the moment of insertion.
+
+    MongoEngine's `pre_save_post_validation` signal is its public word on whether a save inserts (`created`).
+    """
+    if created and isinstance(document, BaseDocument):
+        document.created_at = document.updated_at
+
+
+signals.pre_save_post_validation.connect(stamp_creation)

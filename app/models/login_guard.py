@@ -17,8 +17,9 @@ class LoginGuard(BaseDocument):
     once neither its window nor its lock matters any more.
     """
 
+    COLLECTION: ClassVar[str] = "login_guards"
     meta: ClassVar[dict] = {
-        "collection": "login_guards",
+        "collection": COLLECTION,
         "indexes": [{"fields": ["key"], "unique": True}, {"fields": ["expires_at"], "expireAfterSeconds": 0}],
     }
 

@@ -19,8 +19,9 @@ class AuthSession(BaseDocument):
     index removes a session once its last refresh token has expired.
     """
 
+    COLLECTION: ClassVar[str] = "sessions"
     meta: ClassVar[dict] = {
-        "collection": "sessions",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["expires_at"], "expireAfterSeconds": 0},
             ("user", "revoked"),

@@ -14,8 +14,9 @@ ROLES = ("user", "admin")
 class User(BaseDocument):
     """A person who signs in; the email is stored lower-case so uniqueness ignores case."""
 
+    COLLECTION: ClassVar[str] = "users"
     meta: ClassVar[dict] = {
-        "collection": "users",
+        "collection": COLLECTION,
         # (-created_at, -_id) serves the admin's list, newest first (`_id` breaks ties, as in every list).
         "indexes": [{"fields": ["email"], "unique": True}, ("-created_at", "-_id")],
     }

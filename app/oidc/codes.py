@@ -19,7 +19,7 @@ LINK_TICKET_SECONDS = 60
 
 def spend(model: type, field: str, value: str) -> dict[str, Any] | None:
     """Remove and return the live document holding `value`'s hash; None when unknown, used or expired."""
-    raw = model._get_collection().find_one_and_delete({field: digest(value)})
+    raw = model.collection().find_one_and_delete({field: digest(value)})
     return raw if raw is not None and is_live(raw) else None
 
 

@@ -9,7 +9,7 @@ from app.models import mongo_to_dict
 from app.oidc.identity_docs import LINK_START
 from app.oidc.models import Identity
 from app.oidc.service import start_link, unlink
-from app.pagination import paginate_queryset, parse_page
+from app.pagination import paginate_documents, parse_page
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("identities", __name__)
@@ -23,8 +23,13 @@ def identity_to_dict(identity: Identity) -> dict:
 class MyIdentityList(BaseResource):
     def get(self):
         """List the providers linked to my account."""
-        identities = Identity.objects(user=current_user.id).order_by("created_at", "id")  # `_id` breaks ties
-        return paginate_queryset(identities, parse_page(), identity_to_dict)
+        return paginate_documents(
+            Identity,
+            parse_page(),
+            identity_to_dict,
+            filters={"user": current_user.id},
+            order_by=("created_at", "id"),  # `_id` breaks ties
+        )
 
 
 class MyIdentityItem(BaseResource):

@@ -17,8 +17,9 @@ class OidcState(BaseDocument):
     abandoned requests; the callback checks `expires_at` itself, since TTL deletion runs only once a minute.
     """
 
+    COLLECTION: ClassVar[str] = "oidc_states"
     meta: ClassVar[dict] = {
-        "collection": "oidc_states",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["state_hash"], "unique": True},
             {"fields": ["expires_at"], "expireAfterSeconds": 0},
@@ -40,8 +41,9 @@ class OidcState(BaseDocument):
 class LinkTicket(BaseDocument):
     """A signed-in user's permission, spent on first use, to start linking a provider from a browser."""
 
+    COLLECTION: ClassVar[str] = "oidc_link_tickets"
     meta: ClassVar[dict] = {
-        "collection": "oidc_link_tickets",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["ticket_hash"], "unique": True},
             {"fields": ["expires_at"], "expireAfterSeconds": 0},
@@ -58,8 +60,9 @@ class LinkTicket(BaseDocument):
 class LoginCode(BaseDocument):
     """A one-time code that a successful callback hands the client app, swapped for a token pair once."""
 
+    COLLECTION: ClassVar[str] = "oidc_login_codes"
     meta: ClassVar[dict] = {
-        "collection": "oidc_login_codes",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["code_hash"], "unique": True},
             {"fields": ["expires_at"], "expireAfterSeconds": 0},
@@ -78,8 +81,9 @@ class Identity(BaseDocument):
     The e-mail is kept as the provider last reported it, for display; it never decides who someone is.
     """
 
+    COLLECTION: ClassVar[str] = "identities"
     meta: ClassVar[dict] = {
-        "collection": "identities",
+        "collection": COLLECTION,
         "indexes": [
             {"fields": ["issuer", "subject"], "unique": True},
             # One identity per provider per account.

@@ -101,7 +101,7 @@ def spend_state(provider: Provider, state: str | None, cookie: str | None) -> di
     """The stored request for this state, from this browser, for this provider: removed, so it works once."""
     if not state or not cookie or len(state) > 512 or not COOKIE_VALUE.match(cookie):
         raise Unauthorized(STATE_FAILED)
-    raw = OidcState._get_collection().find_one_and_delete(
+    raw = OidcState.collection().find_one_and_delete(
         {"state_hash": digest(state), "browser_hash": digest(cookie), "provider": provider.name}
     )
     if raw is None or not is_live(raw):
@@ -154,7 +154,7 @@ def _email(claims: dict[str, Any]) -> tuple[str | None, bool]:
 
 def _find_identity(provider: Provider, subject: str) -> dict[str, Any] | None:
     """The stored identity for (issuer, subject), raw: its `user` is the account id, never dereferenced."""
-    return Identity._get_collection().find_one({"issuer": provider.issuer, "subject": subject})
+    return Identity.collection().find_one({"issuer": provider.issuer, "subject": subject})
 
 
 def _remember(identity: dict[str, Any], claims: dict[str, Any]) -> None:

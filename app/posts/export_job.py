@@ -15,7 +15,7 @@ from app.uploads.service import with_attachments
 def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Every post of the user, oldest first, up to POST_EXPORT_MAX_POSTS; `truncated` says whether more exist."""
     cap = current_app.config["POST_EXPORT_MAX_POSTS"]
-    collection = Post._get_collection()
+    collection = Post.collection()
     # `$in` on status lets the author's (author, status, created_at, _id) index serve the filter and the sort
     # (MongoDB merges the two sorted runs) without an in-memory sort of the whole set; `_id` breaks ties.
     query = {"author": params["userId"], "status": {"$in": list(STATUSES)}}

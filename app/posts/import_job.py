@@ -65,7 +65,7 @@ def insert(documents: list[dict[str, Any]]) -> tuple[int, int]:
     if not documents:
         return 0, 0
     try:
-        result = Post._get_collection().insert_many(documents, ordered=False)
+        result = Post.collection().insert_many(documents, ordered=False)
         return len(result.inserted_ids), 0
     except BulkWriteError as error:
         errors = error.details.get("writeErrors", [])

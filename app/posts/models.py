@@ -22,8 +22,9 @@ FILTER_PREFIXES = (("status",), ("tags", "status"), ("author", "status"))
 class Post(BaseDocument):
     """A titled text by one author; `version` grows by one with every change (it is the ETag)."""
 
+    COLLECTION: ClassVar[str] = "posts"
     meta: ClassVar[dict] = {
-        "collection": "posts",
+        "collection": COLLECTION,
         "indexes": [{"fields": [*prefix, field, "_id"]} for prefix in FILTER_PREFIXES for field in SORT_FIELDS],
     }
 

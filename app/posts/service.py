@@ -30,7 +30,7 @@ def find_page(
     By cursor: the page after the cursor's post, with no count (see app.pagination); by page number: counted
     and skipped to, with a cursor to go on from there.
     """
-    collection = Post._get_collection()
+    collection = Post.collection()
     if after is not None:
         raws, following = keyset_page(collection, query, sort, sort_name, page.per_page, after)
         return raws, None, following
@@ -46,7 +46,7 @@ def find_post(post_id: str) -> dict[str, Any]:
         key = uuid.UUID(post_id)
     except ValueError:
         raise NotFound(NOT_FOUND) from None
-    raw = Post._get_collection().find_one({"_id": str(key)})
+    raw = Post.collection().find_one({"_id": str(key)})
     if raw is None:
         raise NotFound(NOT_FOUND)
     return raw
@@ -103,7 +103,7 @@ def create_post(user: User, body: Mapping[str, Any]) -> dict[str, Any]:
     )
     with attaching(raw["_id"], raw["author"], body.get("attachments"), []) as attachments:
         raw["attachments"] = attachments or []
-        Post._get_collection().insert_one(raw)
+        Post.collection().insert_one(raw)
     return raw
 
 

@@ -39,7 +39,7 @@ def taken_names(app: Flask) -> Taken:
             if method != "parameters"
         ),
         models=frozenset(model.__name__ for model in document_classes()),
-        collections=frozenset(model._get_collection_name() for model in document_classes()),
+        collections=frozenset(model.COLLECTION for model in document_classes()),
     )
 
 

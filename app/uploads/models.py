@@ -20,8 +20,9 @@ STATUSES = ("pending", "ready", "deleting")
 class Upload(BaseDocument):
     """One file: its grant, what the client declared, where the object is, and the post that shows it."""
 
+    COLLECTION: ClassVar[str] = "uploads"
     meta: ClassVar[dict] = {
-        "collection": "uploads",
+        "collection": COLLECTION,
         # owner: account deletion; post: post deletion and attachment changes; (status, expires_at): the purge.
         "indexes": [{"fields": ["owner"]}, {"fields": ["post"]}, {"fields": ["status", "expires_at"]}],
     }

@@ -164,7 +164,7 @@ def own_upload(upload_id: str, user: User) -> dict[str, Any]:
         key = str(uuid.UUID(upload_id))
     except ValueError:
         raise NotFound("No upload with this id") from None
-    raw = Upload._get_collection().find_one({"_id": key, "owner": str(user.id)})
+    raw = Upload.collection().find_one({"_id": key, "owner": str(user.id)})
     if raw is None or raw["status"] == "deleting":
         raise NotFound("No upload with this id")
     return raw
@@ -216,7 +216,7 @@ def complete_upload(upload_id: str, user: User) -> dict[str, Any]:
     done = Upload.objects(id=raw["_id"], status="pending").modify(new=True, set__status="ready", set__key=final)
     store.delete([raw["key"]])
     if done is None:  # completed by a concurrent call, or deleted meanwhile
-        fresh = Upload._get_collection().find_one({"_id": raw["_id"]})
+        fresh = Upload.collection().find_one({"_id": raw["_id"]})
         if fresh is None or fresh["status"] != "ready":
             store.delete([final])
             raise NotFound("No upload with this id")
@@ -226,7 +226,7 @@ def complete_upload(upload_id: str, user: User) -> dict[str, Any]:
 
 def _nothing_uploaded(raw: Mapping[str, Any]) -> dict[str, Any]:
     """No object at the pending key: done meanwhile (200), grant spent unused (410), or not yet (409)."""
-    fresh = Upload._get_collection().find_one({"_id": raw["_id"]})
+    fresh = Upload.collection().find_one({"_id": raw["_id"]})
     if fresh is not None and fresh["status"] == "ready":
         return upload_body(fresh)
     if raw["expires_at"] <= utcnow():
@@ -238,7 +238,7 @@ def _nothing_uploaded(raw: Mapping[str, Any]) -> dict[str, Any]:
 def delete_upload(upload_id: str, user: User) -> None:
     """Delete an upload and its object; 409 while a post shows it."""
     raw = own_upload(upload_id, user)
-    collection = Upload._get_collection()
+    collection = Upload.collection()
     # Marked first, conditionally: a post cannot claim it in between, and a failed store call can be undone.
     marked = collection.update_one(
         {"_id": raw["_id"], "post": None, "status": raw["status"]},
@@ -264,7 +264,7 @@ def discard_uploads(*, post: str | None = None, owner: str | None = None) -> int
     the post or account is gone either way.
     """
     query = {"post": post} if post is not None else {"owner": owner}
-    collection = Upload._get_collection()
+    collection = Upload.collection()
     found = list(collection.find(query, {"key": 1}))
     if not found:
         return 0
@@ -282,7 +282,7 @@ def discard_uploads(*, post: str | None = None, owner: str | None = None) -> int
 @store_needed
 def purge_uploads(grace_seconds: int) -> int:
     """Delete pending uploads whose grant ended more than `grace_seconds` ago, and unfinished deletions."""
-    collection = Upload._get_collection()
+    collection = Upload.collection()
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
     expired = list(collection.find({"status": "pending", "expires_at": {"$lt": cutoff}}, {"key": 1}))
     deleting = list(collection.find({"status": "deleting"}, {"key": 1}))
@@ -304,7 +304,7 @@ def with_attachments(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [upload_id for post in posts for upload_id in post.get("attachments") or []]
     found = {}
     if ids:
-        found = {raw["_id"]: raw for raw in Upload._get_collection().find({"_id": {"$in": ids}})}
+        found = {raw["_id"]: raw for raw in Upload.collection().find({"_id": {"$in": ids}})}
     for post in posts:
         post["attachments"] = [
             attachment_body(found[upload_id])
@@ -316,7 +316,7 @@ def with_attachments(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def attachment_problems(ids: list[str], author: str, post_id: str) -> list[dict[str, str]]:
     """Why each of `ids` cannot be shown by this post (unknown, someone else's, unfinished, used elsewhere)."""
-    found = {raw["_id"]: raw for raw in Upload._get_collection().find({"_id": {"$in": ids}})} if ids else {}
+    found = {raw["_id"]: raw for raw in Upload.collection().find({"_id": {"$in": ids}})} if ids else {}
     problems = []
     for index, upload_id in enumerate(ids):
         raw = found.get(upload_id)
@@ -347,7 +347,7 @@ def attaching(post_id: str, author: str, ids: list[str] | None, current: list[st
     problems = attachment_problems(ids, author, post_id)
     if problems:
         raise BadRequest("Attachments: " + "; ".join(p["message"] for p in problems), errors=problems)
-    collection = Upload._get_collection()
+    collection = Upload.collection()
     claimed: list[str] = []
     for index, upload_id in enumerate(ids):
         if upload_id in current:
@@ -372,6 +372,6 @@ def attaching(post_id: str, author: str, ids: list[str] | None, current: list[st
 def release(post_id: str, ids: list[str]) -> None:
     """Detach uploads from a post; they stay their owner's, to attach elsewhere or delete."""
     if ids:
-        Upload._get_collection().update_many(
+        Upload.collection().update_many(
             {"post": post_id, "_id": {"$in": ids}}, {"$set": {"post": None, "updated_at": utcnow()}}
         )

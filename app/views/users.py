@@ -11,7 +11,7 @@ from app.decorators import json_required
 from app.docs.users import USER_ADMIN_UPDATE
 from app.errors import Conflict, NotFound
 from app.models import User, mongo_to_dict
-from app.pagination import paginate_queryset, parse_page
+from app.pagination import paginate_documents, parse_page
 from app.sessions import revoke_user_sessions
 from app.views.base import BaseResource, make_api
 
@@ -34,7 +34,7 @@ class UserList(BaseResource):
     def get(self):
         """List accounts (admin)."""
         # Newest first; `_id` breaks ties, so pages neither repeat nor skip, and the index serves the sort.
-        return paginate_queryset(User.objects.order_by("-created_at", "-id"), parse_page(), mongo_to_dict)
+        return paginate_documents(User, parse_page(), mongo_to_dict, order_by=("-created_at", "-id"))
 
 
 class UserItem(BaseResource):

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from mongoengine import IntField
 
+from app.database import document_classes
 from app.models.base import BaseDocument
 from tests.views import TCBase
 
@@ -37,6 +38,15 @@ class TestBaseDocument(TCBase):
         self.assertEqual(stored.created_at, stored.updated_at)
         self.assertEqual(stored.created_at.utcoffset().total_seconds(), 0)
         self.assertEqual(doc.created_at.tzinfo, UTC)
+
+    def test_a_document_built_earlier_is_stamped_when_it_is_inserted(self):
+        with self.app.app_context():
+            doc = Counter()
+            time.sleep(0.002)  # its field defaults are now older than the insertion
+            doc.save()
+            stored = Counter.objects.get(id=doc.id)
+
+        self.assertEqual(stored.created_at, stored.updated_at)
 
     def test_later_saves_and_update_helpers_move_updated_at_only(self):
         with self.app.app_context():
@@ -80,3 +90,18 @@ class TestReferences(TCBase):
             self.assertEqual(post.author.id, user.id)  # loaded from the stored id string
             self.assertEqual(post.author.email, user.email)
             self.assertEqual(Post.objects(author=user).count(), 1)  # and queries by document still match
+
+
+class TestCollection(TCBase):
+    def test_every_registered_model_opens_the_collection_mongoengine_uses(self):
+        with self.app.app_context():
+            models = document_classes()
+            for model in models:
+                with self.subTest(model=model.__name__):
+                    # The harness may name MongoEngine's private accessors: they are what `collection()` must match.
+                    self.assertEqual(model.collection().name, model._get_collection_name())
+                    self.assertEqual(model.collection().full_name, model._get_collection().full_name)
+
+        self.assertLessEqual(
+            {"User", "AuthSession", "Post", "Upload", "Identity", "AccountToken"}, {m.__name__ for m in models}
+        )

@@ -182,7 +182,7 @@ class TestAuthorizationRequest(OidcCase):
         self.assertGreaterEqual(len(browser.cookie), 43)
         self.assertNotIn(query["state"], browser.cookie)
         with self.app.app_context():
-            stored = OidcState._get_collection().find_one({})
+            stored = OidcState.collection().find_one({})
         self.assertEqual(stored["nonce"], query["nonce"])  # the nonce is the server's
         self.assertNotIn(query["state"], str(stored))  # state and cookie are kept only hashed
         self.assertNotIn(browser.cookie, str(stored))
@@ -241,7 +241,7 @@ class TestSignIn(OidcCase):
     def test_the_login_code_works_once_and_is_stored_only_hashed(self):
         code = self.sign_in_code(person())
         with self.app.app_context():
-            stored = str(LoginCode._get_collection().find_one({}))
+            stored = str(LoginCode.collection().find_one({}))
 
         first = self.request("POST", "auth/oidc/token", json={"loginCode": code})
         second = self.request("POST", "auth/oidc/token", json={"loginCode": code})

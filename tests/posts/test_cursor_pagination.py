@@ -49,7 +49,7 @@ class CursorBase(TCBase):
                 }
             )
         with self.app.app_context():
-            Post._get_collection().insert_many(docs)
+            Post.collection().insert_many(docs)
         return docs
 
     def get(self, url: str, token: str | None = None) -> dict[str, Any]:
@@ -164,7 +164,7 @@ class TestWalk(CursorBase):
         docs = self.insert(8, created_at=START, updated_at=START)
         first = self.get("posts?perPage=3&sort=createdAt")
         with self.app.app_context():
-            Post._get_collection().delete_one({"_id": first["items"][-1]["id"]})
+            Post.collection().delete_one({"_id": first["items"][-1]["id"]})
         rest = self.walk_from(first, "posts?perPage=3&sort=createdAt")
 
         ids = [i["id"] for i in first["items"] + rest]

@@ -100,6 +100,6 @@ class TestCreateStoresTheDocument(TCBase):
             post = Post.objects.get(id=response.json["id"])
             post.validate()
             self.assertEqual((post.title, post.tags, post.status, post.version), ("Hello", ["b"], "draft", 1))
-            stored = Post._get_collection().find_one({"_id": response.json["id"]})
+            stored = Post.collection().find_one({"_id": response.json["id"]})
             self.assertEqual(stored["author"], response.json["author"])
             self.assertEqual(post.created_at, post.updated_at)

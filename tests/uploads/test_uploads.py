@@ -66,7 +66,7 @@ class UploadsBase(TCBase):
 
     def stored(self, upload_id: str) -> dict[str, Any] | None:
         with self.app.app_context():
-            return Upload._get_collection().find_one({"_id": upload_id})
+            return Upload.collection().find_one({"_id": upload_id})
 
     def object_exists(self, key: str) -> bool:
         with self.app.app_context():
@@ -75,7 +75,7 @@ class UploadsBase(TCBase):
     def expire(self, upload_id: str) -> None:
         with self.app.app_context():
             past = datetime.now(UTC) - timedelta(minutes=10)
-            Upload._get_collection().update_one({"_id": upload_id}, {"$set": {"expires_at": past}})
+            Upload.collection().update_one({"_id": upload_id}, {"$set": {"expires_at": past}})
 
     def store_down(self) -> None:
         """Point the app at a port nothing listens on: calls to the store fail as they would in an outage."""

@@ -196,7 +196,7 @@ class TestLockout(LoginBase):
 
         with self.app.app_context():
             guard = LoginGuard.objects.get()
-            raw = LoginGuard._get_collection().find_one()
+            raw = LoginGuard.collection().find_one()
         self.assertEqual(guard.key, hashlib.sha256(user.email.encode()).hexdigest())
         self.assertGreater(guard.locked_until, utcnow())
         self.assertIsNotNone(guard.expires_at)
@@ -219,7 +219,7 @@ class TestLockout(LoginBase):
         self.fail(random_email())
 
         with self.app.app_context():
-            indexes = LoginGuard._get_collection().index_information()
+            indexes = LoginGuard.collection().index_information()
             guard = LoginGuard.objects.get()
         ttl = [spec for spec in indexes.values() if "expireAfterSeconds" in spec]
         self.assertEqual([(spec["key"], spec["expireAfterSeconds"]) for spec in ttl], [([("expires_at", 1)], 0)])

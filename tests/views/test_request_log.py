@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
+from app.logs import AppHandler, JsonFormatter
 from tests.views import PASSWORD, TCBase
 
 KEYS = {"requestId", "method", "path", "status", "durationMs"}
@@ -175,7 +176,7 @@ class TestJsonLogFormat(TCBase):
 
     def capture_root_handler(self) -> io.StringIO:
         """Point the app's root handler at a buffer for this test."""
-        handler = next(h for h in logging.getLogger().handlers if getattr(h, "_app_handler", False))
+        handler = next(h for h in logging.getLogger().handlers if isinstance(h, AppHandler))
         stream = io.StringIO()
         self.addCleanup(handler.setStream, handler.setStream(stream))
         return stream
@@ -203,6 +204,19 @@ class TestJsonLogFormat(TCBase):
         self.assertEqual((line["level"], line["requestId"]), ("ERROR", response.headers["X-Request-ID"]))
         self.assertIn("Traceback", line["exception"])
         self.assertIn("RuntimeError: kaboom", line["exception"])
+
+    def test_a_later_app_reuses_the_one_handler_and_changes_only_its_format(self):
+        from app import create_app
+
+        create_app(TCBase.config)  # text format
+        create_app(JsonLogConfig)
+
+        ours = {
+            name: [h for h in logging.getLogger(name).handlers if isinstance(h, AppHandler)]
+            for name in ("", "app.access")
+        }
+        self.assertEqual({name: len(handlers) for name, handlers in ours.items()}, {"": 1, "app.access": 1})
+        self.assertIsInstance(ours[""][0].formatter, JsonFormatter)
 
     def test_an_unknown_format_is_refused_at_start_up(self):
         from app import create_app

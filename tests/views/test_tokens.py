@@ -331,7 +331,7 @@ class TestLogout(TokenBase):
     def test_sessions_live_in_mongodb_and_expire_with_their_refresh_token(self):
         with self.app.app_context():
             session = AuthSession.objects.get(id=uuid.UUID(claims_of(self.refresh)["sid"]))
-            indexes = AuthSession._get_collection().index_information()
+            indexes = AuthSession.collection().index_information()
         ttl = [spec for spec in indexes.values() if "expireAfterSeconds" in spec]
         self.assertEqual([(spec["key"], spec["expireAfterSeconds"]) for spec in ttl], [([("expires_at", 1)], 0)])
         self.assertAlmostEqual(session.expires_at.timestamp(), claims_of(self.refresh)["exp"], delta=2)
