@@ -21,7 +21,7 @@ def access_error() -> Exception | None:
     """
     if "access_error" not in g:
         try:
-            verify_jwt_in_request()
+            verify_jwt_in_request(locations=["headers"])  # never a cookie: it would ride along on forged requests
         except Exception as error:  # every failure is remembered and raised by `auth_required`, not here
             g.access_error = error
         else:

@@ -13,24 +13,36 @@ from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_req
 from flask_jwt_extended.exceptions import NoAuthorizationError
 
 from app.access import access_error
+from app.cookies import check_origin, cookie_settings, uses_cookie
 from app.errors import Forbidden
 from app.extensions import jwt
 from app.models import AuthSession, User
 
-__all__ = ["auth_required", "current_user", "init_auth", "optional_user", "public", "refresh_required", "secure"]
+__all__ = [
+    "auth_required",
+    "current_user",
+    "init_auth",
+    "optional_user",
+    "public",
+    "refresh_required",
+    "secure",
+    "session_required",
+]
 
 
 def init_auth(app: Flask) -> None:
     """Fix how tokens are read and checked before the JWT extension binds."""
     app.config.update(
-        JWT_TOKEN_LOCATION=["headers"],  # never cookies or query strings
+        # Cookies for the refresh token of the cookie transport only (app.cookies); access tokens are read from
+        # the header alone (app.access), and never from a query string.
+        JWT_TOKEN_LOCATION=["headers", "cookies"],
         JWT_HEADER_NAME="Authorization",
         JWT_HEADER_TYPE="Bearer",
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=app.config["JWT_ACCESS_TOKEN_MINUTES"]),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=app.config["JWT_REFRESH_TOKEN_DAYS"]),
         JWT_IDENTITY_CLAIM="sub",
         JWT_DECODE_LEEWAY=0,
-        JWT_COOKIE_CSRF_PROTECT=False,  # no cookies, so no csrf claim in the payload
+        **cookie_settings(app.config),
     )
     jwt.init_app(app)
 
@@ -87,12 +99,37 @@ def auth_required(view: Callable | None = None, *, role: str | None = None) -> C
     return decorator(view) if view is not None else decorator
 
 
+def verify_refresh_cookie() -> None:
+    """403 from a foreign origin or without the matching X-CSRF-Token; 401 without a valid refresh cookie."""
+    check_origin()
+    verify_jwt_in_request(refresh=True, locations=["cookies"])  # the library checks the CSRF header
+
+
 def refresh_required(fn: Callable) -> Callable:
-    """401 without a valid, unrevoked refresh token of an active user."""
+    """401 without a valid, unrevoked refresh token of an active user: the Bearer one, or else the cookie."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        verify_jwt_in_request(refresh=True)
+        if uses_cookie():
+            verify_refresh_cookie()
+        else:
+            verify_jwt_in_request(refresh=True, locations=["headers"])
+        return fn(*args, **kwargs)
+
+    return _authenticating(wrapper)
+
+
+def session_required(fn: Callable) -> Callable:
+    """401 without the session's access token in the header or, with no Authorization header, its refresh cookie."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if uses_cookie():
+            verify_refresh_cookie()
+        else:
+            error = access_error()
+            if error is not None:
+                raise error
         return fn(*args, **kwargs)
 
     return _authenticating(wrapper)

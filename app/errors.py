@@ -11,7 +11,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, g
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt import PyJWTError
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -203,6 +203,10 @@ def handle_error(error: Exception) -> Response:
         return problem(error.status, error.detail, errors=error.errors, headers=error.headers)
     if isinstance(error, HTTPException):
         return from_http_exception(error)
+    if isinstance(error, CSRFError):
+        # The refresh cookie came without the CSRF token issued with it: a forged request, not a missing login.
+        log.info("refused refresh cookie: %s", error)
+        return problem(403, "The X-CSRF-Token header is missing or does not match the refresh cookie")
     if isinstance(error, (JWTExtendedException, PyJWTError)):
         # flask-jwt-extended would answer 422 for some of these; a bad token is a 401.
         log.info("rejected token: %s", type(error).__name__)

@@ -6,6 +6,7 @@ from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import host_is_trusted
 
+from app.cookies import CSRF_HEADER
 from app.errors import BadRequest
 from app.extensions import cors, limiter
 
@@ -45,15 +46,26 @@ def init_hosts(app: Flask) -> None:
 
 
 def init_cors(app: Flask) -> None:
-    """CORS stays off unless CORS_ORIGINS lists the origins allowed to call the API."""
+    """CORS stays off unless CORS_ORIGINS lists the origins allowed to call the API.
+
+    Listed origins may send credentials (the refresh cookie, with `credentials: 'include'`); a `*` turns that
+    off for all, since flask-cors would otherwise echo any origin back with credentials allowed.
+    """
     origins = app.config["CORS_ORIGINS"]
     if origins:
         cors.init_app(
             app,
             resources={r"/api/*": {"origins": origins}},
-            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "X-Request-ID",
+                CSRF_HEADER,
+            ],
             expose_headers=EXPOSED_HEADERS,
-            supports_credentials=False,
+            supports_credentials="*" not in origins,
             max_age=600,
         )
 

@@ -108,8 +108,13 @@ class Config(jobs.Settings, mail.Settings, uploads.Settings, oidc.Settings):
     ALLOWED_HOSTS: list[str] = []
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
     TRUSTED_PROXIES = 0
-    # Origins allowed to call the API from a browser (empty: CORS off).
+    # Origins allowed to call the API from a browser (empty: CORS off); they may also use the refresh cookie.
     CORS_ORIGINS: list[str] = []
+    # The cookie transport (docs/browser-clients.md): mark its cookies Secure (always on in production), and
+    # optionally a parent domain (example.com) so that app.example.com can read the CSRF cookie api.example.com
+    # sets. Unset: host-only cookies.
+    COOKIE_SECURE = False
+    COOKIE_DOMAIN: str | None = None
 
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
@@ -214,6 +219,12 @@ class ProductionConfig(Config):
     HSTS_ALWAYS = True
     ALLOW_EMBEDDED_DB = False
     ALLOW_DEMO_DATA = False
+
+    @classmethod
+    def complete(cls, values: dict[str, Any]) -> dict[str, Any]:
+        # TLS ends at the proxy: the app sees plain HTTP, but a browser must never send the refresh cookie so.
+        values["COOKIE_SECURE"] = True
+        return values
 
     @classmethod
     def check(cls, values: dict[str, Any]) -> None:

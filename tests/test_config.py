@@ -114,6 +114,11 @@ class TestProductionRefusals(unittest.TestCase):
         self.assertTrue(values["HSTS_ALWAYS"])
         self.assertFalse(values["ALLOW_DEMO_DATA"])
 
+    def test_the_refresh_cookie_is_always_secure(self):
+        self.assertFalse(TestConfig.settings({})["COOKIE_SECURE"])
+        self.assertTrue(production()["COOKIE_SECURE"])
+        self.assertTrue(production(COOKIE_SECURE="false")["COOKIE_SECURE"])
+
     def test_each_refusal_names_its_variable(self):
         cases = [
             ({"SECRET_KEY": None}, "SECRET_KEY is not set"),

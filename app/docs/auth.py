@@ -1,6 +1,6 @@
 """OpenAPI fragments for signing up, logging in, refreshing and logging out."""
 
-from app.docs.common import body_errors, errors, json_body, json_content, ref
+from app.docs.common import body_errors, errors, json_body, json_content, problem_response, ref
 from app.docs.users import USER_EXAMPLE
 from app.text import NOT_BLANK, SPACE
 
@@ -52,6 +52,16 @@ SIGNUP = {
     },
 }
 
+TOKEN_TRANSPORT = {
+    "type": "string",
+    "enum": ["bearer", "cookie"],
+    "default": "bearer",
+    "description": "How the refresh token is handed over. `bearer` (the default, for any client): in the body. "
+    "`cookie` (for a page in a browser, docs/browser-clients.md): as an HttpOnly cookie `refresh_token` "
+    "(SameSite=Strict, Path=/api/v1/auth), never in the body; the body carries `csrfToken` instead, also set as "
+    "the readable cookie `csrf_refresh_token`, to send back as `X-CSRF-Token` when refreshing or logging out.",
+}
+
 LOGIN = {
     "type": "object",
     "required": ["email", "password"],
@@ -65,6 +75,7 @@ LOGIN = {
             "format": "password",
             "example": "correct horse battery",
         },
+        "tokenTransport": TOKEN_TRANSPORT,
     },
 }
 
@@ -79,16 +90,84 @@ TOKEN_PAIR = {
     },
 }
 
+COOKIE_TOKENS = {
+    "type": "object",
+    "description": "The cookie transport's answer: the refresh token is in the `refresh_token` cookie, not here.",
+    "required": ["accessToken", "tokenType", "expiresIn", "csrfToken"],
+    "additionalProperties": False,
+    "properties": {
+        "accessToken": TOKEN_PAIR["properties"]["accessToken"],
+        "tokenType": TOKEN_PAIR["properties"]["tokenType"],
+        "expiresIn": TOKEN_PAIR["properties"]["expiresIn"],
+        "csrfToken": {
+            "type": "string",
+            "description": "Send as `X-CSRF-Token` to /auth/refresh and /auth/logout; keep it (e.g. in "
+            "sessionStorage) to refresh after a reload. Also in the `csrf_refresh_token` cookie. Changes at each "
+            "refresh.",
+        },
+    },
+}
+
 TOKEN_EXAMPLE = {
     "accessToken": "eyJhbGciOi...",
     "refreshToken": "eyJhbGciOi...",
     "tokenType": "Bearer",
     "expiresIn": 900,
 }
+COOKIE_TOKENS_EXAMPLE = {
+    "accessToken": "eyJhbGciOi...",
+    "tokenType": "Bearer",
+    "expiresIn": 900,
+    "csrfToken": "5b0f3d5e-8a51-4f4e-9c1d-2f7b9e6a4c10",
+}
 
-SCHEMAS = {"Signup": SIGNUP, "Login": LOGIN, "TokenPair": TOKEN_PAIR}
+SET_COOKIE = {
+    "Set-Cookie": {
+        "description": "With the cookie transport only: `refresh_token` (HttpOnly; SameSite=Strict; "
+        "Path=/api/v1/auth; Max-Age the refresh token's lifetime; Secure in production) and `csrf_refresh_token` "
+        "(readable; Path=/).",
+        "schema": {"type": "string"},
+    }
+}
 
-REFRESH_SECURITY = [{"bearerAuth": []}]
+
+def tokens_answer(description: str) -> dict:
+    """A 200 that hands over a session's tokens: a token pair (bearer) or tokens and a cookie (cookie)."""
+    return {
+        "description": f"{description} A `TokenPair` with the bearer transport; `CookieTokens` and two cookies "
+        "with the cookie transport.",
+        "headers": SET_COOKIE,
+        "content": {
+            "application/json": {
+                "schema": {"oneOf": [ref("TokenPair"), ref("CookieTokens")]},
+                "examples": {
+                    "bearer": {"summary": "tokenTransport: bearer", "value": TOKEN_EXAMPLE},
+                    "cookie": {"summary": "tokenTransport: cookie", "value": COOKIE_TOKENS_EXAMPLE},
+                },
+            }
+        },
+    }
+
+
+SCHEMAS = {"Signup": SIGNUP, "Login": LOGIN, "TokenPair": TOKEN_PAIR, "CookieTokens": COOKIE_TOKENS}
+
+# The cookie transport sends no Authorization header: the refresh cookie and X-CSRF-Token stand in for it.
+REFRESH_SECURITY = [{"bearerAuth": []}, {}]
+CSRF_PARAMETER = {
+    "name": "X-CSRF-Token",
+    "in": "header",
+    "required": False,
+    "description": "With the refresh cookie (no Authorization header): the `csrfToken` issued with it. Missing or "
+    "wrong: 403.",
+    "schema": {"type": "string"},
+}
+COOKIE_ERRORS = {
+    "403": {
+        **problem_response(403),
+        "description": "With the refresh cookie: `X-CSRF-Token` is missing or not the one issued with it, or the "
+        "`Origin` is neither the API's own nor in CORS_ORIGINS.",
+    }
+}
 
 PATHS = {
     "/api/v1/auth/signup": {
@@ -120,15 +199,13 @@ PATHS = {
             "description": "Public. An unknown email and a wrong password get the same 401. After too many failures "
             "the account is locked for a while (429 with Retry-After), even for the right password. Where "
             "`REQUIRE_VERIFIED_EMAIL` is on, an account whose address is not verified gets 403 (after the right "
-            "password only) and a new verification link.",
+            'password only) and a new verification link. A page in a browser asks for `"tokenTransport": '
+            '"cookie"`: the refresh token then comes as an HttpOnly cookie, out of reach of scripts.',
             "tags": ["auth"],
             "security": [],
             "requestBody": json_body("Login", {"email": "ada@example.com", "password": "correct horse battery"}),
             "responses": {
-                "200": {
-                    "description": "A new session's tokens.",
-                    "content": json_content(ref("TokenPair"), TOKEN_EXAMPLE),
-                },
+                "200": tokens_answer("A new session's tokens."),
                 **body_errors(401, 403, 429),
             },
         }
@@ -138,15 +215,17 @@ PATHS = {
             "operationId": "refreshTokens",
             "summary": "Swap a refresh token for a new token pair",
             "description": "Send the **refresh** token as the Bearer token (in Swagger UI: Authorize with it). "
-            "The refresh token is spent; presenting it again revokes the whole session.",
+            "The refresh token is spent; presenting it again revokes the whole session.\n\n"
+            "Cookie transport: send no Authorization header; the browser sends the `refresh_token` cookie "
+            "(`credentials: 'include'` from another origin) and you send `X-CSRF-Token`. The answer sets a new "
+            "cookie and carries a new `csrfToken`; a spent cookie presented again revokes the session too.",
             "tags": ["auth"],
             "security": REFRESH_SECURITY,
+            "parameters": [CSRF_PARAMETER],
             "responses": {
-                "200": {
-                    "description": "The session's next tokens.",
-                    "content": json_content(ref("TokenPair"), TOKEN_EXAMPLE),
-                },
+                "200": tokens_answer("The session's next tokens, by the transport the refresh token came by."),
                 **errors(401),
+                **COOKIE_ERRORS,
             },
         }
     },
@@ -154,9 +233,25 @@ PATHS = {
         "post": {
             "operationId": "logout",
             "summary": "Log out this session",
-            "description": "Revokes the access and refresh tokens of this session only.",
+            "description": "Revokes the access and refresh tokens of this session only. Send the access token; "
+            "or, with the cookie transport, no Authorization header but `X-CSRF-Token` (the browser sends the "
+            "refresh cookie). Both cookies are cleared.",
             "tags": ["auth"],
-            "responses": {"204": {"description": "Logged out."}, **errors(401)},
+            "security": REFRESH_SECURITY,
+            "parameters": [CSRF_PARAMETER],
+            "responses": {
+                "204": {
+                    "description": "Logged out.",
+                    "headers": {
+                        "Set-Cookie": {
+                            "description": "When the refresh cookie was sent: both cookies expired.",
+                            "schema": {"type": "string"},
+                        }
+                    },
+                },
+                **errors(401),
+                **COOKIE_ERRORS,
+            },
         }
     },
 }

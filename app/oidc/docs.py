@@ -1,6 +1,6 @@
 """OpenAPI fragments for signing in with an OpenID Connect provider."""
 
-from app.docs.auth import TOKEN_EXAMPLE
+from app.docs.auth import TOKEN_TRANSPORT, tokens_answer
 from app.docs.common import body_errors, errors, json_body, json_content, problem_response, ref
 
 LOGIN_CODE = {
@@ -15,7 +15,7 @@ LOGIN_CODE_EXCHANGE = {
     "type": "object",
     "required": ["loginCode"],
     "additionalProperties": False,
-    "properties": {"loginCode": LOGIN_CODE},
+    "properties": {"loginCode": LOGIN_CODE, "tokenTransport": TOKEN_TRANSPORT},
 }
 
 PROVIDER_LIST = {
@@ -191,10 +191,7 @@ PATHS = {
             "security": [],
             "requestBody": json_body("OidcLoginCodeExchange", {"loginCode": LOGIN_CODE["example"]}),
             "responses": {
-                "200": {
-                    "description": "A new session's tokens.",
-                    "content": json_content(ref("TokenPair"), TOKEN_EXAMPLE),
-                },
+                "200": tokens_answer("A new session's tokens."),
                 **body_errors(),
                 "401": _problem(401, "The login code is unknown, used or expired (or its account is inactive)."),
             },

@@ -8,6 +8,7 @@ from flask import current_app, request
 from werkzeug.http import dump_cookie
 
 from app.auth import public
+from app.cookies import BEARER, hand_over
 from app.decorators import json_required
 from app.errors import Unauthorized
 from app.extensions import limiter
@@ -89,7 +90,7 @@ class OidcToken(BaseResource):
         user = spend_login_code(body["loginCode"])
         if user is None:
             raise Unauthorized("The login code is unknown, used or expired; sign in again")
-        return start_session(user), 200
+        return hand_over(start_session(user), body.get("tokenTransport", BEARER)), 200
 
 
 api.add_resource(OidcProviders, "/auth/oidc/providers")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from flask import url_for
-from flask_jwt_extended import current_user, get_jwt
+from flask_jwt_extended import current_user, get_jwt, get_jwt_request_location
 
 from app import events
 from app.accounts import authenticate, create_user, ensure_may_sign_in
-from app.auth import public, refresh_required
+from app.auth import public, refresh_required, session_required
+from app.cookies import BEARER, COOKIE, clear_cookies, hand_over, sent_cookie
 from app.decorators import json_required
 from app.docs.auth import LOGIN, SIGNUP
 from app.extensions import limiter
@@ -42,10 +43,10 @@ class Login(BaseResource):
     @public
     @json_required(schema=LOGIN)
     def post(self, body: dict):
-        """Log in and get a token pair."""
+        """Log in and get a token pair (or, for a browser, an access token and a refresh cookie)."""
         user = authenticate(body["email"], body["password"])
         ensure_may_sign_in(user)
-        return start_session(user), 200
+        return hand_over(start_session(user), body.get("tokenTransport", BEARER)), 200
 
 
 class Refresh(BaseResource):
@@ -53,14 +54,18 @@ class Refresh(BaseResource):
 
     @refresh_required
     def post(self):
-        """Swap a refresh token for a new token pair."""
-        return rotate_session(current_user, get_jwt()), 200
+        """Swap a refresh token for a new token pair, handed over the way the old one came."""
+        transport = COOKIE if get_jwt_request_location() == "cookies" else BEARER
+        return hand_over(rotate_session(current_user, get_jwt()), transport), 200
 
 
 class Logout(BaseResource):
+    @session_required
     def post(self):
         """Log out this session."""
         revoke_session(uuid.UUID(get_jwt()["sid"]))
+        if sent_cookie():
+            clear_cookies()
         return self.no_content()
 
 

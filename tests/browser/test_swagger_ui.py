@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import threading
-import unittest
 
-from werkzeug.serving import make_server
-
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, require_chromium, serve
 from tests.views import TCBase
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-
-@unittest.skipUnless(CHROMIUM or os.environ.get("REQUIRE_BROWSER"), "needs chromium (apt-get install chromium)")
+@needs_chromium
 class TestSwaggerUI(TCBase):
     def setUp(self) -> None:
-        if not CHROMIUM:
-            self.fail("REQUIRE_BROWSER is set but chromium is not installed: apt-get install chromium")
+        require_chromium(self)
         super().setUp()
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
-        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 10)
-        self.addCleanup(self.server.shutdown)
+        self.base = f"http://127.0.0.1:{serve(self, self.app)}"
 
         from playwright.sync_api import sync_playwright
 

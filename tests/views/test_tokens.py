@@ -12,7 +12,8 @@ import jwt
 from app.models import AuthSession, User
 from tests.views import PASSWORD, TCBase
 
-ALLOWED_CLAIMS = {"sub", "sid", "jti", "type", "role", "iat", "nbf", "exp", "fresh"}
+# `csrf`: flask-jwt-extended's double-submit value, checked only when the refresh token comes as a cookie.
+ALLOWED_CLAIMS = {"sub", "sid", "jti", "type", "role", "iat", "nbf", "exp", "fresh", "csrf"}
 
 
 def claims_of(token: str) -> dict:
@@ -56,7 +57,8 @@ class TestConfigUnderTest(TokenBase):
         self.assertEqual((config["DEBUG"], config["TESTING"], config["PROPAGATE_EXCEPTIONS"]), (False, False, False))
         self.assertEqual(config["JWT_ALGORITHM"], "HS256")
         self.assertEqual(config["JWT_DECODE_ALGORITHMS"], ["HS256"])
-        self.assertEqual(config["JWT_TOKEN_LOCATION"], ["headers"])
+        # Cookies carry only the cookie transport's refresh token (tests/views/test_cookie_transport.py).
+        self.assertEqual(config["JWT_TOKEN_LOCATION"], ["headers", "cookies"])
 
 
 class TestPayload(TokenBase):
@@ -183,9 +185,11 @@ class TestTokenTransport(TokenBase):
                 self.assert_refused(self.me(query_string={name: self.access}))
 
     def test_a_token_in_a_cookie_or_form_is_ignored(self):
-        self.client.set_cookie("access_token_cookie", self.access)
-        self.assert_refused(self.me())
-        self.client.delete_cookie("access_token_cookie")
+        for name in ("access_token_cookie", "refresh_token"):
+            with self.subTest(cookie=name):
+                self.client.set_cookie(name, self.access, path="/")
+                self.assert_refused(self.me())
+                self.client.delete_cookie(name, path="/")
         self.assert_refused(self.request("POST", "auth/logout", data={"access_token": self.access}))
 
     def test_the_query_string_never_reaches_the_access_log(self):
