@@ -45,7 +45,7 @@ class Login(BaseResource):
         """Log in and get a token pair."""
         user = authenticate(body["email"], body["password"])
         ensure_may_sign_in(user)
-        return start_session(user), 200
+        return start_session(user, method="password"), 200
 
 
 class Refresh(BaseResource):
