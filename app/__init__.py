@@ -15,6 +15,7 @@ from app.hooks import register_hooks
 from app.logs import init_logging
 from app.middleware import init_cors, init_hosts, init_proxies, init_throttling
 from app.passwords import init_passwords
+from app.security_log import init_security_log
 from app.views.router import Router
 from config import Config, get_config
 
@@ -43,6 +44,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     register_error_handlers(app)
     Router().init_app(app)
     register_commands(app)
+    init_security_log(app)
     init_capabilities(app)  # app/capabilities.py: jobs, mail, uploads, sign-in with providers, posts, ...
     init_indexes(app)
     if app.config["DOCS_ENABLED"]:

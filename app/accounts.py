@@ -72,6 +72,8 @@ def authenticate(email: str, password: str) -> User:
     valid = verify_password(user.password_hash if user else None, password)
     if not valid or not user.active:
         record_failure(email)
+        if user is not None:  # an unknown address has no account, so no log to write to
+            events.publish(events.SIGN_IN_FAILED, user=user)
         raise Unauthorized(INVALID_CREDENTIALS)
     clear_lockout(email)
     if needs_rehash(user.password_hash):

@@ -18,12 +18,33 @@ SIGNED_UP = "signed_up"
 VERIFICATION_NEEDED = "verification_needed"
 # An account is about to be deleted (keyword: user). Uploads removes its stored files.
 ACCOUNT_DELETING = "account_deleting"
-# An account's password was changed by its owner (keyword: user). Mail voids reset links and tells the owner.
+# An account's password was changed, by its owner or by a reset (keyword: user). Mail voids reset links and
+# tells the owner; the security log records it.
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
+# A password reset completed, after PASSWORD_CHANGED (keyword: user). The security log records the change as a reset.
+PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
+# A provider identity was linked to an account (keywords: user, provider). The security log records it.
+IDENTITY_LINKED = "identity_linked"
+# Provider identities were unlinked (keywords: user, providers, by_reset). The security log records it.
+IDENTITY_UNLINKED = "identity_unlinked"
 # `/ready` is checking dependencies (no keywords): raise to answer 503. Jobs pings its queue.
 CHECKING_READY = "checking_ready"
 # Demo data is being loaded (keywords: authors, count). Posts adds demo posts.
 SEEDING_DEMO = "seeding_demo"
+
+# What the security log (app/security_log.py) records; each has the keyword `user`, plus those named.
+# A session was started by a sign-in (keywords: user, method: `password` or `oidc:<provider>`).
+SIGNED_IN = "signed_in"
+# A password sign-in to an existing account failed (a wrong password, or an inactive account).
+SIGN_IN_FAILED = "sign_in_failed"
+# The account moved to a new e-mail address (a mailed change link was followed).
+EMAIL_CHANGED = "email_changed"
+# Sessions were revoked by their owner, or by refresh-token reuse (keywords: user, count).
+SESSION_REVOKED = "session_revoked"
+# A second factor was turned on, or off; a recovery code was spent at sign-in (keyword: user).
+MFA_ENABLED = "mfa_enabled"
+MFA_DISABLED = "mfa_disabled"
+RECOVERY_CODE_USED = "recovery_code_used"
 
 Subscriber = Callable[..., Any]
 

@@ -9,6 +9,8 @@ from typing import Any
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
+from app import events
+from app.client import client_user_agent
 from app.errors import Unauthorized
 from app.models import AuthSession, User, utcnow
 
@@ -33,11 +35,18 @@ def _refresh_expiry():
     return utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
 
 
-def start_session(user: User) -> dict[str, Any]:
-    """Log in: a new session and its first token pair."""
+def start_session(user: User, *, method: str) -> dict[str, Any]:
+    """Log in: a new session and its first token pair; `method` is how (`password`, `oidc:<provider>`)."""
     refresh_jti = str(uuid.uuid4())
-    session = AuthSession(user=user, refresh_jti=refresh_jti, expires_at=_refresh_expiry())
+    session = AuthSession(
+        user=user,
+        refresh_jti=refresh_jti,
+        expires_at=_refresh_expiry(),
+        sign_in_method=method,
+        user_agent=client_user_agent(),
+    )
     session.save(force_insert=True)
+    events.publish(events.SIGNED_IN, user=user, method=method)
     return _pair(user, session.id, refresh_jti)
 
 
@@ -47,11 +56,12 @@ def rotate_session(user: User, claims: dict[str, Any]) -> dict[str, Any]:
     new_jti = str(uuid.uuid4())
     # One atomic compare-and-set: of two requests with the same refresh token, exactly one wins.
     swapped = AuthSession.objects(id=session_id, refresh_jti=claims["jti"], revoked=False).update_one(
-        set__refresh_jti=new_jti, set__expires_at=_refresh_expiry()
+        set__refresh_jti=new_jti, set__expires_at=_refresh_expiry(), set__last_used_at=utcnow()
     )
     if not swapped:
         revoke_session(session_id)
         log.warning("refresh token reuse: session %s revoked", session_id)
+        events.publish(events.SESSION_REVOKED, user=user, count=1)
         raise Unauthorized("This refresh token was already used; the session has been revoked")
     return _pair(user, session_id, new_jti)
 
@@ -67,3 +77,19 @@ def revoke_user_sessions(user: User, keep: uuid.UUID | None = None) -> int:
     if keep is not None:
         query = query.filter(id__ne=keep)
     return query.update(set__revoked=True)
+
+
+def revoke_own_session(user: User, session_id: uuid.UUID) -> bool:
+    """The owner ends one of their live sessions; False when `user` has no such session (unknown, or another's)."""
+    ended = AuthSession.objects(id=session_id, user=user.id, revoked=False).update_one(set__revoked=True)
+    if ended:
+        events.publish(events.SESSION_REVOKED, user=user, count=1)
+    return bool(ended)
+
+
+def revoke_other_sessions(user: User, current: uuid.UUID) -> int:
+    """The owner ends every session but the one they are using; returns how many."""
+    count = revoke_user_sessions(user, keep=current)
+    if count:
+        events.publish(events.SESSION_REVOKED, user=user, count=count)
+    return count

@@ -9,11 +9,11 @@ from typing import Any
 from flasgger import Swagger
 from flask import Flask
 
-from app.docs import auth, health, me, users
+from app.docs import auth, health, me, security_events, sessions, users
 from app.docs.common import PROBLEM_SCHEMA
 
 # The core nouns' fragments; each capability adds its own with `add_docs` when it is registered.
-CORE = (auth, me, users)
+CORE = (auth, me, sessions, security_events, users)
 
 
 def add_docs(app: Flask, *fragments: ModuleType) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from mongoengine import NotUniqueError
 
+from app import events
 from app.accounts import set_password
 from app.errors import BadRequest, Conflict
 from app.mail import links, outbox
@@ -45,6 +46,7 @@ def reset_password(raw: str, new_password: str) -> None:
     # The link came through the mailbox, which proves the address as verification would.
     set_password(user, new_password, set__email_verified=True)
     log.info("password reset: %s", user.id)
+    events.publish(events.PASSWORD_RESET, user=user)
 
 
 def confirm_email_change(raw: str) -> None:
@@ -63,6 +65,7 @@ def confirm_email_change(raw: str) -> None:
     # Reset links went to the old address; they must not open the account any more.
     links.revoke(user.id, "password_reset", "verify_email")
     log.info("email changed: %s", user.id)
+    events.publish(events.EMAIL_CHANGED, user=user)
 
 
 def password_changed(user: User) -> None:

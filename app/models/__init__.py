@@ -1,7 +1,11 @@
-"""Core models: accounts, their sessions and sign-in guards; each capability keeps its own in its package."""
+"""Core models: accounts, their sessions, sign-in guards and security log.
+
+Each capability keeps its own models in its package.
+"""
 
 from app.models.base import BaseDocument, utcnow
 from app.models.login_guard import LoginGuard
+from app.models.security_event import SecurityEvent
 from app.models.serialize import mongo_to_dict, raw_to_dict
 from app.models.session import AuthSession
 from app.models.user import User
@@ -10,6 +14,7 @@ __all__ = [
     "AuthSession",
     "BaseDocument",
     "LoginGuard",
+    "SecurityEvent",
     "User",
     "mongo_to_dict",
     "raw_to_dict",

@@ -7,7 +7,7 @@ its short lifetime has passed (MongoDB's TTL index only sweeps once a minute).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.models import User, utcnow
 from app.oidc.models import LinkTicket, LoginCode
@@ -23,20 +23,26 @@ def spend(model: type, field: str, value: str) -> dict[str, Any] | None:
     return raw if raw is not None and is_live(raw) else None
 
 
-def issue_login_code(user: User) -> str:
-    """A login code for `user`, valid once for LOGIN_CODE_SECONDS."""
+class SignIn(NamedTuple):
+    """What a spent login code stands for: the account, and how it signed in (`oidc:<provider>`)."""
+
+    user: User
+    method: str
+
+
+def issue_login_code(user: User, provider: str) -> str:
+    """A login code for `user`, who signed in with `provider`, valid once for LOGIN_CODE_SECONDS."""
     code = new_secret()
     expires = utcnow() + timedelta(seconds=LOGIN_CODE_SECONDS)
-    LoginCode(code_hash=digest(code), user=user, expires_at=expires).save(force_insert=True)
+    LoginCode(code_hash=digest(code), user=user, provider=provider, expires_at=expires).save(force_insert=True)
     return code
 
 
-def spend_login_code(code: str) -> User | None:
+def spend_login_code(code: str) -> SignIn | None:
     """The active account a login code was issued for, once; None for an unknown, used or expired code."""
     raw = spend(LoginCode, "code_hash", code)
-    if raw is None:
-        return None
-    return User.objects(id=raw["user"], active=True).first()
+    user = None if raw is None else User.objects(id=raw["user"], active=True).first()
+    return None if user is None else SignIn(user, f"oidc:{raw.get('provider') or 'unknown'}")
 
 
 def issue_link_ticket(user: User, provider: str) -> str:

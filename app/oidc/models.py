@@ -72,6 +72,7 @@ class LoginCode(BaseDocument):
 
     code_hash = StringField(required=True)
     user = UUIDReferenceField(User, required=True, reverse_delete_rule=CASCADE)
+    provider = StringField(required=True, max_length=32)  # the session it starts records how it signed in
     expires_at = DateTimeField(required=True)
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from flask import current_app
 from mongoengine import NotUniqueError
 
+from app import events
 from app.accounts import normalise_email
 from app.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from app.models import User, utcnow
@@ -141,7 +142,7 @@ def finish(provider: Provider, args: dict[str, str], cookie: str | None) -> Outc
         link(provider, claims, stored["link_user"])
         return Outcome(return_to=return_to, linked=provider.name)
     user = sign_in(provider, claims)
-    return Outcome(return_to=return_to, login_code=issue_login_code(user))
+    return Outcome(return_to=return_to, login_code=issue_login_code(user, provider.name))
 
 
 def _email(claims: dict[str, Any]) -> tuple[str | None, bool]:
@@ -244,6 +245,7 @@ def link(provider: Provider, claims: dict[str, Any], user_id: Any) -> None:
     except NotUniqueError:
         raise Conflict(f"Your account is already linked to another {provider.name} account; unlink it first") from None
     log.info("identity linked: %s to %s", provider.name, user.id)
+    events.publish(events.IDENTITY_LINKED, user=user, provider=provider.name)
 
 
 LAST_WAY = "This is the only way to sign in to your account: link another provider first"
@@ -265,6 +267,7 @@ def unlink(user: User, provider: str) -> None:
         raise NotFound("No identity from this provider is linked to your account")
     if user.password_hash:
         identity.delete()
+        events.publish(events.IDENTITY_UNLINKED, user=user, providers=[provider], by_reset=False)
         return
     if Identity.objects(user=user.id).count() <= 1:
         raise Conflict(LAST_WAY)
@@ -273,3 +276,4 @@ def unlink(user: User, provider: str) -> None:
     if Identity.objects(user=user.id).count() == 0:
         identity.save(force_insert=True)
         raise Conflict(LAST_WAY)
+    events.publish(events.IDENTITY_UNLINKED, user=user, providers=[provider], by_reset=False)

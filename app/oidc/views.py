@@ -87,10 +87,12 @@ class OidcToken(BaseResource):
     @json_required(schema=LOGIN_CODE_EXCHANGE)
     def post(self, body: dict):
         """Swap a login code for a token pair."""
-        user = spend_login_code(body["loginCode"])
-        if user is None:
+        signed_in = spend_login_code(body["loginCode"])
+        if signed_in is None:
             raise Unauthorized("The login code is unknown, used or expired; sign in again")
-        return hand_over(start_session(user), body.get("tokenTransport", BEARER)), 200
+        return hand_over(
+            start_session(signed_in.user, method=signed_in.method), body.get("tokenTransport", BEARER)
+        ), 200
 
 
 api.add_resource(OidcProviders, "/auth/oidc/providers")

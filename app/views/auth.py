@@ -46,7 +46,7 @@ class Login(BaseResource):
         """Log in and get a token pair (or, for a browser, an access token and a refresh cookie)."""
         user = authenticate(body["email"], body["password"])
         ensure_may_sign_in(user)
-        return hand_over(start_session(user), body.get("tokenTransport", BEARER)), 200
+        return hand_over(start_session(user, method="password"), body.get("tokenTransport", BEARER)), 200
 
 
 class Refresh(BaseResource):

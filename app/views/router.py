@@ -6,7 +6,7 @@ from types import ModuleType
 
 from flask import Flask
 
-from app.views import auth, health, me, users
+from app.views import auth, health, me, security_events, sessions, users
 
 API_PREFIX = "/api/v1"
 
@@ -21,5 +21,5 @@ class Router:
     """Registers one blueprint per core REST noun; each capability's `init_app` calls `add_views` for its own."""
 
     def init_app(self, app: Flask) -> None:
-        add_views(app, auth, me, users)
+        add_views(app, auth, me, sessions, security_events, users)
         app.register_blueprint(health.blueprint)  # probes live at the root, outside the versioned API

@@ -194,11 +194,11 @@ class ServersTestCase(unittest.TestCase):
             **extra,
         }
 
-    def start_app(self, env: dict[str, str]) -> int:
-        """The app as `make serve` runs it: gunicorn with gunicorn.conf.py, production config."""
+    def start_app(self, env: dict[str, str], *options: str) -> int:
+        """The app as `make serve` runs it: gunicorn with gunicorn.conf.py, production config (and `options`)."""
         port = free_port()
         process = self.start(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "server:app"], env={**env, "PORT": str(port)}
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *options, "server:app"], env={**env, "PORT": str(port)}
         )
         self.wait_until_listening(process, port)
         return port

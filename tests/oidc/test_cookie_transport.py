@@ -11,7 +11,7 @@ class TestOidcCookieTransport(TCBase):
     def exchange(self, **extra):
         user = self.make_user()
         with self.app.app_context():
-            code = issue_login_code(user)
+            code = issue_login_code(user, "test")
         return self.request("POST", "auth/oidc/token", json={"loginCode": code, **extra})
 
     def test_the_code_exchange_sets_the_refresh_cookie(self):
