@@ -18,8 +18,16 @@ SIGNED_UP = "signed_up"
 VERIFICATION_NEEDED = "verification_needed"
 # An account is about to be deleted (keyword: user). Uploads removes its stored files.
 ACCOUNT_DELETING = "account_deleting"
-# An account's password was changed by its owner (keyword: user). Mail voids reset links and tells the owner.
+# An account's password was changed, by its owner or by a reset (keyword: user). Mail voids reset links and
+# pending e-mail changes and tells the owner; sign-in voids link tickets, links in progress and login codes.
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
+# A password reset completed, after PASSWORD_CHANGED (keyword: user). Sign-in unlinks every provider identity:
+# recovering an account must evict whoever linked their own provider to it.
+PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
+# A provider identity was linked to an account (keywords: user, provider). Mail tells the owner.
+IDENTITY_LINKED = "identity_linked"
+# Provider identities were unlinked (keywords: user, providers, by_reset). Mail tells the owner which.
+IDENTITY_UNLINKED = "identity_unlinked"
 # `/ready` is checking dependencies (no keywords): raise to answer 503. Jobs pings its queue.
 CHECKING_READY = "checking_ready"
 # Demo data is being loaded (keywords: authors, count). Posts adds demo posts.

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from flask_jwt_extended import create_access_token, create_refresh_token
+from flask_jwt_extended import create_access_token, create_refresh_token, verify_jwt_in_request
+from flask_jwt_extended.exceptions import FreshTokenRequired
 
 from app.errors import Unauthorized
 from app.models import AuthSession, User, utcnow
 
 log = logging.getLogger(__name__)
 
+# An access token issued by a sign-in (password or provider) counts as fresh this long; one from a refresh never.
+FRESH_FOR = timedelta(minutes=5)
 
-def _pair(user: User, session_id: uuid.UUID, refresh_jti: str) -> dict[str, Any]:
+
+def _pair(user: User, session_id: uuid.UUID, refresh_jti: str, *, fresh: bool) -> dict[str, Any]:
     """A new access and refresh token for one session; only ids and the role go in the payload."""
     claims = {"sid": str(session_id), "role": user.role}
-    access = create_access_token(identity=str(user.id), additional_claims=claims)
+    access = create_access_token(identity=str(user.id), additional_claims=claims, fresh=FRESH_FOR if fresh else False)
     refresh = create_refresh_token(identity=str(user.id), additional_claims={**claims, "jti": refresh_jti})
     lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return {
@@ -34,11 +39,11 @@ def _refresh_expiry():
 
 
 def start_session(user: User) -> dict[str, Any]:
-    """Log in: a new session and its first token pair."""
+    """Log in: a new session and its first token pair, whose access token is fresh for FRESH_FOR."""
     refresh_jti = str(uuid.uuid4())
     session = AuthSession(user=user, refresh_jti=refresh_jti, expires_at=_refresh_expiry())
     session.save(force_insert=True)
-    return _pair(user, session.id, refresh_jti)
+    return _pair(user, session.id, refresh_jti, fresh=True)
 
 
 def rotate_session(user: User, claims: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +58,7 @@ def rotate_session(user: User, claims: dict[str, Any]) -> dict[str, Any]:
         revoke_session(session_id)
         log.warning("refresh token reuse: session %s revoked", session_id)
         raise Unauthorized("This refresh token was already used; the session has been revoked")
-    return _pair(user, session_id, new_jti)
+    return _pair(user, session_id, new_jti, fresh=False)  # a refresh proves the token, not the person
 
 
 def revoke_session(session_id: uuid.UUID) -> None:
@@ -67,3 +72,12 @@ def revoke_user_sessions(user: User, keep: uuid.UUID | None = None) -> int:
     if keep is not None:
         query = query.filter(id__ne=keep)
     return query.update(set__revoked=True)
+
+
+def token_is_fresh() -> bool:
+    """Whether the request's access token came from a sign-in within FRESH_FOR (flask-jwt-extended's own check)."""
+    try:
+        verify_jwt_in_request(fresh=True)
+    except FreshTokenRequired:
+        return False
+    return True
