@@ -63,20 +63,28 @@ PROVIDER_LIST = {
     },
 }
 
-CALLBACK_RESULT = {
+LOGIN_CODE_RESULT = {
     "type": "object",
-    "description": "`loginCode` after a sign-in; `linkCode` after the provider sign-in of a link, for the account "
-    "that asked to confirm.",
+    "description": "After a sign-in: swap the code, with the verifier, at `POST /api/v1/auth/oidc/token`.",
+    "required": ["loginCode"],
     "additionalProperties": False,
-    "minProperties": 1,
-    "maxProperties": 1,
-    "properties": {"loginCode": LOGIN_CODE, "linkCode": LINK_CODE},
+    "properties": {"loginCode": LOGIN_CODE},
+}
+
+LINK_CODE_RESULT = {
+    "type": "object",
+    "description": "After the provider sign-in of a link: the account that asked confirms it at "
+    "`POST /api/v1/me/identities/{provider}/confirm`.",
+    "required": ["linkCode"],
+    "additionalProperties": False,
+    "properties": {"linkCode": LINK_CODE},
 }
 
 SCHEMAS = {
     "OidcProviderList": PROVIDER_LIST,
     "OidcLoginCodeExchange": LOGIN_CODE_EXCHANGE,
-    "OidcCallback": CALLBACK_RESULT,
+    "OidcLoginCode": LOGIN_CODE_RESULT,
+    "OidcLinkCode": LINK_CODE_RESULT,
 }
 
 PROVIDER = {
@@ -218,7 +226,9 @@ PATHS = {
                 "200": {
                     "description": "Signed in (a login code) or ready to link (a link code), when the flow had no "
                     "`returnTo`.",
-                    "content": json_content(ref("OidcCallback"), {"loginCode": LOGIN_CODE["example"]}),
+                    "content": json_content(
+                        {"oneOf": [ref("OidcLoginCode"), ref("OidcLinkCode")]}, {"loginCode": LOGIN_CODE["example"]}
+                    ),
                 },
                 "302": {"description": "To `returnTo`, with `loginCode` or `linkCode`.", "headers": REDIRECT_HEADER},
                 "401": _problem(
