@@ -313,7 +313,11 @@ def link(provider: Provider, user: User, pending: dict[str, Any]) -> tuple[Ident
     if existing is not None:
         if existing["user"] != str(user.id):
             raise Conflict("This provider account is already linked to another account")
-        return Identity.objects.get(id=existing["_id"]), False
+        # Already this account's: keep the e-mail the provider just reported, as a sign-in does.
+        identity = Identity.objects(id=existing["_id"]).modify(
+            set__email=pending.get("email"), set__email_verified=pending.get("email_verified", False), new=True
+        )
+        return identity, False
     identity = Identity(
         user=user,
         provider=provider.name,
