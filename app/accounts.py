@@ -18,15 +18,17 @@ from app.extensions import limiter
 from app.lockout import clear_lockout, ensure_not_locked, record_failure
 from app.models import User, utcnow
 from app.passwords import hash_password, needs_rehash, verify_password
-from app.sessions import revoke_user_sessions
+from app.sessions import FRESH_FOR, revoke_user_sessions, token_is_fresh
 from app.text import trim
 
 log = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "Invalid email or password"
-PASSWORDLESS_ACCOUNT = (
-    "This account has no password: it signs in with an identity provider, and it cannot be deleted or given a "
-    "password until the password-reset flow sets one"
+PASSWORD_NEEDED = "This change needs your current password"  # noqa: S105 (a message)
+WRONG_PASSWORD = "The password is not correct"  # noqa: S105 (a message)
+SIGN_IN_AGAIN = (
+    f"This account has no password, so this change needs a fresh sign-in: sign in again with your provider "
+    f"and make the change within {int(FRESH_FOR.total_seconds() // 60)} minutes"
 )
 
 
@@ -82,19 +84,33 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def confirm_password(user: User, password: str) -> None:
+def confirm_password(user: User, password: str | None) -> None:
     """403 unless `password` is the user's current one; guesses count toward the login lock-out.
 
     Sensitive changes ask for the password again, so a stolen token must not become unlimited guessing.
+    A missing password is refused before the lock-out is consulted: it is no guess.
     """
-    if not user.password_hash:
-        # Nothing to guess, so nothing counts toward the lock-out.
-        raise Forbidden(PASSWORDLESS_ACCOUNT)
+    if not password:
+        raise Forbidden(PASSWORD_NEEDED)
     ensure_not_locked(user.email)
     if not verify_password(user.password_hash, password):
         record_failure(user.email)
-        raise Forbidden("The password is not correct")
+        raise Forbidden(WRONG_PASSWORD)
     clear_lockout(user.email)
+
+
+def reauthenticate(user: User, password: str | None) -> None:
+    """The one rule for every change to how an account signs in (or to the account itself): prove it is you.
+
+    An account with a password gives it (as `confirm_password` checks it, lock-out included); one without a
+    password (made by an identity provider) needs an access token from a sign-in within FRESH_FOR, since a
+    refreshed token proves only that a token was kept, not that its person is at the keyboard (ASVS 5.0 V7.5).
+    Any other 403 says which of the two is missing.
+    """
+    if user.password_hash:
+        confirm_password(user, password)
+    elif not token_is_fresh():
+        raise Forbidden(SIGN_IN_AGAIN)
 
 
 UNVERIFIED_SIGN_IN = (

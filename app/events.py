@@ -19,13 +19,16 @@ VERIFICATION_NEEDED = "verification_needed"
 # An account is about to be deleted (keyword: user). Uploads removes its stored files.
 ACCOUNT_DELETING = "account_deleting"
 # An account's password was changed, by its owner or by a reset (keyword: user). Mail voids reset links and
-# tells the owner; the security log records it.
+# tells the owner; sign-in voids link tickets, links in progress and login codes; the security log records it.
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
-# A password reset completed, after PASSWORD_CHANGED (keyword: user). The security log records the change as a reset.
+# A password reset completed, after PASSWORD_CHANGED (keyword: user). Sign-in unlinks every provider identity
+# (recovering an account must evict whoever linked their own provider to it); the security log records a reset.
 PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
-# A provider identity was linked to an account (keywords: user, provider). The security log records it.
+# A provider identity was linked to an account (keywords: user, provider). Mail tells the owner; the security log
+# records it.
 IDENTITY_LINKED = "identity_linked"
-# Provider identities were unlinked (keywords: user, providers, by_reset). The security log records it.
+# Provider identities were unlinked (keywords: user, providers, by_reset). Mail tells the owner which; the security
+# log records it.
 IDENTITY_UNLINKED = "identity_unlinked"
 # `/ready` is checking dependencies (no keywords): raise to answer 503. Jobs pings its queue.
 CHECKING_READY = "checking_ready"

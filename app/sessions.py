@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from flask_jwt_extended import create_access_token, create_refresh_token
+from flask_jwt_extended import create_access_token, create_refresh_token, verify_jwt_in_request
+from flask_jwt_extended.exceptions import FreshTokenRequired
 
 from app import events
 from app.client import client_user_agent
@@ -16,11 +18,14 @@ from app.models import AuthSession, User, utcnow
 
 log = logging.getLogger(__name__)
 
+# An access token issued by a sign-in (password or provider) counts as fresh this long; one from a refresh never.
+FRESH_FOR = timedelta(minutes=5)
 
-def _pair(user: User, session_id: uuid.UUID, refresh_jti: str) -> dict[str, Any]:
+
+def _pair(user: User, session_id: uuid.UUID, refresh_jti: str, *, fresh: bool) -> dict[str, Any]:
     """A new access and refresh token for one session; only ids and the role go in the payload."""
     claims = {"sid": str(session_id), "role": user.role}
-    access = create_access_token(identity=str(user.id), additional_claims=claims)
+    access = create_access_token(identity=str(user.id), additional_claims=claims, fresh=FRESH_FOR if fresh else False)
     refresh = create_refresh_token(identity=str(user.id), additional_claims={**claims, "jti": refresh_jti})
     lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return {
@@ -36,7 +41,8 @@ def _refresh_expiry():
 
 
 def start_session(user: User, *, method: str) -> dict[str, Any]:
-    """Log in: a new session and its first token pair; `method` is how (`password`, `oidc:<provider>`)."""
+    """Log in: a new session and its first token pair, whose access token is fresh for FRESH_FOR; `method` is how
+    (`password`, `oidc:<provider>`)."""
     refresh_jti = str(uuid.uuid4())
     session = AuthSession(
         user=user,
@@ -47,7 +53,7 @@ def start_session(user: User, *, method: str) -> dict[str, Any]:
     )
     session.save(force_insert=True)
     events.publish(events.SIGNED_IN, user=user, method=method)
-    return _pair(user, session.id, refresh_jti)
+    return _pair(user, session.id, refresh_jti, fresh=True)
 
 
 def rotate_session(user: User, claims: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +69,7 @@ def rotate_session(user: User, claims: dict[str, Any]) -> dict[str, Any]:
         log.warning("refresh token reuse: session %s revoked", session_id)
         events.publish(events.SESSION_REVOKED, user=user, count=1)
         raise Unauthorized("This refresh token was already used; the session has been revoked")
-    return _pair(user, session_id, new_jti)
+    return _pair(user, session_id, new_jti, fresh=False)  # a refresh proves the token, not the person
 
 
 def revoke_session(session_id: uuid.UUID) -> None:
@@ -93,3 +99,12 @@ def revoke_other_sessions(user: User, current: uuid.UUID) -> int:
     if count:
         events.publish(events.SESSION_REVOKED, user=user, count=count)
     return count
+
+
+def token_is_fresh() -> bool:
+    """Whether the request's access token came from a sign-in within FRESH_FOR (flask-jwt-extended's own check)."""
+    try:
+        verify_jwt_in_request(fresh=True)
+    except FreshTokenRequired:
+        return False
+    return True

@@ -11,21 +11,32 @@ PROFILE_UPDATE = {
     "properties": {"displayName": {**DISPLAY_NAME, "example": "Ada King"}},
 }
 
+# The re-authentication every sensitive change asks for (app.accounts.reauthenticate).
+CURRENT_PASSWORD = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 128,
+    "format": "password",
+    "description": "The current password: required when the account has one (403 when missing or wrong; wrong "
+    "guesses count toward the lock-out). An account without one (made by an identity provider) leaves it out and "
+    "needs an access token from a sign-in within the last 5 minutes instead.",
+}
+REAUTHENTICATION = (
+    "Asks who you are: the current password, or, for an account without one, a *fresh* access token (from a "
+    "password or provider sign-in within the last 5 minutes; a refreshed token is never fresh). 403 otherwise."
+)
+
 PASSWORD_CHANGE = {
     "type": "object",
-    "required": ["currentPassword", "newPassword"],
+    "required": ["newPassword"],
     "additionalProperties": False,
-    "properties": {
-        "currentPassword": {"type": "string", "minLength": 1, "maxLength": 128, "format": "password"},
-        "newPassword": PASSWORD,
-    },
+    "properties": {"currentPassword": CURRENT_PASSWORD, "newPassword": PASSWORD},
 }
 
 ACCOUNT_DELETE = {
     "type": "object",
-    "required": ["password"],
     "additionalProperties": False,
-    "properties": {"password": {"type": "string", "minLength": 1, "maxLength": 128, "format": "password"}},
+    "properties": {"password": CURRENT_PASSWORD},
 }
 
 SCHEMAS = {"ProfileUpdate": PROFILE_UPDATE, "PasswordChange": PASSWORD_CHANGE, "AccountDelete": ACCOUNT_DELETE}
@@ -50,9 +61,8 @@ PATHS = {
         "delete": {
             "operationId": "deleteMe",
             "summary": "Delete my account and everything it owns",
-            "description": "Needs the current password. Removes the account, its sessions, its posts and its "
-            "mailed links. An account created through an identity provider has no password yet (403): it sets one "
-            "with the password-reset flow (`POST /api/v1/auth/password-reset`) first.",
+            "description": f"{REAUTHENTICATION} Removes the account, its sessions, its posts, its linked providers "
+            "and its mailed links.",
             "tags": ["me"],
             "requestBody": json_body("AccountDelete", {"password": "correct horse battery"}),
             "responses": {"204": {"description": "Deleted."}, **body_errors(401, 403)},
@@ -62,9 +72,9 @@ PATHS = {
         "put": {
             "operationId": "changeMyPassword",
             "summary": "Change my password",
-            "description": "Needs the current password (403 when wrong, or when the account has none yet: an "
-            "account created through an identity provider sets its first password with the password-reset flow). "
-            "Every other session is signed out, outstanding reset links stop working, and a notice is mailed.",
+            "description": f"{REAUTHENTICATION} An account without a password sets its first one here (or with "
+            "the password-reset flow). Every other session is signed out; outstanding reset links, pending e-mail "
+            "changes, link tickets, provider links in progress and login codes stop working; a notice is mailed.",
             "tags": ["me"],
             "requestBody": json_body(
                 "PasswordChange", {"currentPassword": "correct horse battery", "newPassword": "staple battery horse"}

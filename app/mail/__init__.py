@@ -1,4 +1,4 @@
-"""Mail: account messages (verification, password reset, e-mail change) sent by a job through SMTP.
+"""Mail: account messages (verification, password reset, e-mail change, security notices) sent by a job via SMTP.
 
 `smtp` is the seam to the transport (the standard library's smtplib, or the log in development), `messages`
 renders the templates, `links` issues and spends the one-time tokens the links carry, `job` is the
@@ -40,3 +40,5 @@ def init_app(app: Flask) -> None:
     events.subscribe(app, events.SIGNED_UP, service.signed_up)
     events.subscribe(app, events.VERIFICATION_NEEDED, service.verification_needed)
     events.subscribe(app, events.PASSWORD_CHANGED, service.password_changed)
+    events.subscribe(app, events.IDENTITY_LINKED, service.identity_linked)
+    events.subscribe(app, events.IDENTITY_UNLINKED, service.identity_unlinked)

@@ -2,16 +2,14 @@
 
 from app.docs.auth import EMAIL
 from app.docs.common import BEARER, body_errors, json_body
+from app.docs.me import CURRENT_PASSWORD, REAUTHENTICATION
 from app.mail.verification_docs import TOKEN_EXAMPLE, mail_accepted
 
 EMAIL_CHANGE = {
     "type": "object",
-    "required": ["email", "password"],
+    "required": ["email"],
     "additionalProperties": False,
-    "properties": {
-        "email": {**EMAIL, "example": "ada.king@example.com"},
-        "password": {"type": "string", "minLength": 1, "maxLength": 128, "format": "password"},
-    },
+    "properties": {"email": {**EMAIL, "example": "ada.king@example.com"}, "password": CURRENT_PASSWORD},
 }
 
 CHANGE_ACCEPTED = {
@@ -25,10 +23,11 @@ PATHS = {
         "put": {
             "operationId": "changeMyEmail",
             "summary": "Ask to move my account to another e-mail address",
-            "description": "Needs the current password (403 when wrong, or when the account has none yet). Mails a "
-            "confirmation link (`FRONTEND_URL/confirm-email?token=...`, valid 1 hour) to the **new** address and a "
-            "notice to the current one; the address changes only when the link is followed. Whether the new "
-            "address is taken is checked then (409), so this call does not tell. Throttled per account.",
+            "description": f"{REAUTHENTICATION} Mails a confirmation link "
+            "(`FRONTEND_URL/confirm-email?token=...`, valid 1 hour) to the **new** address and a notice to the "
+            "current one; the address changes only when the link is followed. Whether the new address is taken is "
+            "checked then (409), so this call does not tell. A password change or reset before the link is followed "
+            "voids it. Throttled per account.",
             "tags": ["me"],
             "security": BEARER,
             "requestBody": json_body(

@@ -1,10 +1,10 @@
-"""Changing an account's e-mail address: ask with the password, confirm from the new mailbox."""
+"""Changing an account's e-mail address: ask with the password (or a fresh sign-in), confirm from the new mailbox."""
 
 from __future__ import annotations
 
 from flask_jwt_extended import current_user
 
-from app.accounts import confirm_password, normalise_email
+from app.accounts import normalise_email, reauthenticate
 from app.auth import auth_required, public
 from app.decorators import json_required
 from app.errors import BadRequest
@@ -24,13 +24,13 @@ class MyEmail(BaseResource):
     @json_required(schema=EMAIL_CHANGE)
     def put(self, body: dict):
         """Ask to move my account to another e-mail address."""
-        confirm_password(current_user, body["password"])
+        reauthenticate(current_user, body.get("password"))
         new_email = normalise_email(body["email"])
         if new_email == current_user.email:
             message = "is already your address"
             raise BadRequest(f"email {message}", errors=[{"field": "email", "message": message}])
         # Whether another account uses the new address is not checked here (that would tell); confirming does.
-        outbox.send_email_change(str(current_user.id), current_user.email, new_email)
+        outbox.send_email_change(current_user, new_email)
         return CHANGE_ACCEPTED, 202
 
 

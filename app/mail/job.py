@@ -87,9 +87,9 @@ def password_reset(params: dict[str, Any], message_id: str, requested_at: dateti
 
 
 def email_change(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
-    """A link to the new address; following it moves the account there."""
+    """A link to the new address; following it moves the account there (nothing if the password changed since)."""
     user = _user(params)
-    if user is None:
+    if user is None or params.get("passwordStamp") != links.password_stamp(user.password_hash):
         return None
     new_email = params["newEmail"]
     token = links.issue("email_change", user, message_id, requested_at, new_email=new_email)
@@ -116,12 +116,47 @@ def email_change_notice(params: dict[str, Any], message_id: str, requested_at: d
     return user, message
 
 
+def identity_linked(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
+    """The notice that a provider was linked: someone who did not do it learns how to undo it."""
+    user = _user(params)
+    if user is None:
+        return None
+    message = messages.render(
+        "identity_linked",
+        user.email,
+        message_id,
+        display_name=user.display_name,
+        provider=params["provider"],
+        when=messages.when(requested_at),
+    )
+    return user, message
+
+
+def identity_unlinked(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
+    """The notice naming the providers unlinked (by the owner, or all of them by a password reset)."""
+    user = _user(params)
+    if user is None:
+        return None
+    message = messages.render(
+        "identity_unlinked",
+        user.email,
+        message_id,
+        display_name=user.display_name,
+        providers=", ".join(params["providers"]),
+        by_reset=params["byReset"],
+        when=messages.when(requested_at),
+    )
+    return user, message
+
+
 BUILDERS = {
     "verify_email": verify_email,
     "password_reset": password_reset,
     "email_change": email_change,
     "password_changed": password_changed,
     "email_change_notice": email_change_notice,
+    "identity_linked": identity_linked,
+    "identity_unlinked": identity_unlinked,
 }
 
 

@@ -22,6 +22,8 @@ LIFETIMES = {
 }
 # For these kinds only the newest request counts: an older link dies when a newer one is issued.
 NEWEST_ONLY = frozenset({"password_reset", "email_change"})
+# These kinds carry the password stamp: any password change or reset after the request kills the link.
+STAMPED = frozenset({"password_reset", "email_change"})
 
 
 def password_stamp(password_hash: str | None) -> str:
@@ -55,7 +57,7 @@ def issue(
         message_id=message_id,
         email=user.email,
         new_email=new_email,
-        password_stamp=password_stamp(user.password_hash) if kind == "password_reset" else None,
+        password_stamp=password_stamp(user.password_hash) if kind in STAMPED else None,
         requested_at=requested_at,
         expires_at=utcnow() + timedelta(seconds=lifetime_seconds(kind)),
     ).save(force_insert=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
@@ -16,6 +17,8 @@ SUBJECTS = {
     "password_changed": "Your password was changed",
     "email_change": "Confirm your new e-mail address",
     "email_change_notice": "A change of your e-mail address was requested",
+    "identity_linked": "A sign-in provider was linked to your account",
+    "identity_unlinked": "Sign-in providers were unlinked from your account",
 }
 # Where each token's link opens in the client app (pinned: the client app routes these paths).
 LINK_PATHS = {"verify_email": "/verify-email", "password_reset": "/reset-password", "email_change": "/confirm-email"}
@@ -38,6 +41,13 @@ def lifetime(seconds: int) -> str:
         return f"{hours} hour{'s' if hours != 1 else ''}"
     minutes = max(seconds // 60, 1)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def when(moment: datetime) -> str:
+    """`2026-01-31 12:00 UTC`: when something happened, unambiguous in every time zone."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def mask(email: str) -> str:

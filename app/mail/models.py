@@ -19,8 +19,8 @@ class AccountToken(BaseDocument):
     The raw token exists only in the worker that mails it and in the message itself. `message_id` ties the
     token to the mail that carries it, so a retried send replaces its own token rather than adding one.
     `email` is the address the link was sent to (verification proves that address, not a later one);
-    `password_stamp` is a digest of the password hash at issue time, so any later password change kills a
-    reset token. MongoDB's TTL index sweeps expired tokens; `spend` checks `expires_at` itself.
+    `password_stamp` is a digest of the password hash at issue time, so any later password change (or reset)
+    kills a reset or e-mail-change token. MongoDB's TTL index sweeps expired tokens; `spend` checks `expires_at` itself.
     """
 
     COLLECTION: ClassVar[str] = "account_tokens"

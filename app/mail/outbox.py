@@ -15,7 +15,8 @@ from flask import current_app
 
 from app.errors import ServiceUnavailable
 from app.jobs import service as jobs
-from app.models import utcnow
+from app.mail.links import password_stamp
+from app.models import User, utcnow
 from app.models.serialize import isoformat
 
 log = logging.getLogger("app.mail")
@@ -69,7 +70,23 @@ def send_password_changed(user_id: str) -> str | None:
     return queue_message_or_log("password_changed", user_id=user_id)
 
 
-def send_email_change(user_id: str, old_email: str, new_email: str) -> None:
-    """A confirmation link to the new address and a notice to the old one."""
-    queue_message("email_change", user_id=user_id, newEmail=new_email)
-    queue_message_or_log("email_change_notice", user_id=user_id, email=old_email, newEmail=new_email)
+def send_email_change(user: User, new_email: str) -> None:
+    """A confirmation link to the new address and a notice to the old one.
+
+    The job carries the password stamp of the moment it was asked for (a digest of the hash, never the hash):
+    a password change or reset before the worker runs voids the request, as it voids an issued link.
+    """
+    user_id = str(user.id)
+    stamp = password_stamp(user.password_hash)
+    queue_message("email_change", user_id=user_id, newEmail=new_email, passwordStamp=stamp)
+    queue_message_or_log("email_change_notice", user_id=user_id, email=user.email, newEmail=new_email)
+
+
+def send_identity_linked(user_id: str, provider: str) -> str | None:
+    """The notice that a provider was linked (best effort: the link stands either way)."""
+    return queue_message_or_log("identity_linked", user_id=user_id, provider=provider)
+
+
+def send_identity_unlinked(user_id: str, providers: list[str], *, by_reset: bool) -> str | None:
+    """The notice naming the providers unlinked, by their owner or by a password reset."""
+    return queue_message_or_log("identity_unlinked", user_id=user_id, providers=providers, byReset=by_reset)

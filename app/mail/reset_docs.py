@@ -53,8 +53,11 @@ PATHS = {
             "summary": "Choose a new password with the token from the link",
             "description": "Public. Sets the password (the same rules as signup), signs the account out everywhere "
             "(every access and refresh token stops working), clears a login lock-out, marks the address verified "
-            "(the link proved it) and mails a notice. Accounts created through an identity provider get their "
-            "first password this way. A wrong, used or expired token gets one generic 400.",
+            "(the link proved it) and mails a notice. Recovery evicts every other way in: every linked sign-in "
+            "provider is unlinked (a second notice names them, so the owner can link theirs again), and pending "
+            "e-mail changes, link tickets, provider links in progress and login codes stop working. Accounts "
+            "created through an identity provider get their first password this way. A wrong, used or expired token "
+            "gets one generic 400.",
             "tags": ["auth"],
             "security": [],
             "requestBody": json_body(

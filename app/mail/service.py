@@ -39,7 +39,11 @@ def verify_email(raw: str) -> None:
 
 
 def reset_password(raw: str, new_password: str) -> None:
-    """Set a new password: every session is revoked, the lock-out cleared, the owner told."""
+    """Set a new password: every session is revoked, the lock-out cleared, the owner told.
+
+    PASSWORD_RESET follows, so every other way in (linked providers) is evicted too: a reset is how an
+    owner takes an account back from whoever else got in.
+    """
     token, user = _token_user("password_reset", raw)
     if token.get("password_stamp") != links.password_stamp(user.password_hash) or token["email"] != user.email:
         raise BadRequest(INVALID_LINK)  # the password (or the address) changed after the link was sent
@@ -52,8 +56,8 @@ def reset_password(raw: str, new_password: str) -> None:
 def confirm_email_change(raw: str) -> None:
     """Move the account to the new address; 409 when another account took it in the meantime."""
     token, user = _token_user("email_change", raw)
-    if token["email"] != user.email:
-        raise BadRequest(INVALID_LINK)  # the address changed by another route since the link was sent
+    if token["email"] != user.email or token.get("password_stamp") != links.password_stamp(user.password_hash):
+        raise BadRequest(INVALID_LINK)  # the address or the password changed since the link was sent
     try:
         moved = User.objects(id=user.id, email=token["email"]).update_one(
             set__email=token["new_email"], set__email_verified=True
@@ -69,9 +73,20 @@ def confirm_email_change(raw: str) -> None:
 
 
 def password_changed(user: User) -> None:
-    """After any password change: reset links die (the stamp kills them anyway) and the owner is told."""
-    links.revoke(user.id, "password_reset")
+    """After any password change or reset: reset links and pending e-mail changes die (the stamp kills them
+    anyway, queued ones included) and the owner is told."""
+    links.revoke(user.id, "password_reset", "email_change")
     outbox.send_password_changed(str(user.id))
+
+
+def identity_linked(user: User, provider: str) -> None:
+    """A provider was linked: tell the owner which, when, and how to undo it."""
+    outbox.send_identity_linked(str(user.id), provider)
+
+
+def identity_unlinked(user: User, providers: list[str], by_reset: bool) -> None:
+    """Providers were unlinked: tell the owner which (after a reset, so they can link theirs again)."""
+    outbox.send_identity_unlinked(str(user.id), providers, by_reset=by_reset)
 
 
 def signed_up(user: User) -> None:

@@ -2,7 +2,7 @@
 
 `client` is the seam to Authlib and joserfc (the only module that imports them), `providers` the configured
 providers, `service` the flow's rules (start, callback checks, who the person is here, linking, unlinking),
-`codes` the one-time login codes and link tickets, `views`/`docs` the sign-in nouns and `identity_views`/
+`codes` the one-time login codes, link tickets and link codes, `views`/`docs` the sign-in nouns and `identity_views`/
 `identity_docs` the signed-in user's linked providers.
 """
 
@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app import events
 from app.database import register_models
 from app.docs import add_docs
-from app.oidc import docs, identity_docs, identity_views, views
-from app.oidc.models import Identity, LinkTicket, LoginCode, OidcState
+from app.oidc import docs, identity_docs, identity_views, service, views
+from app.oidc.models import Identity, LinkCode, LinkTicket, LoginCode, OidcState
 from app.views.router import add_views
 
 NEEDS: tuple[str, ...] = ()
 
 
 def init_app(app: Flask) -> None:
-    """Serve provider sign-in and `/me/identities`."""
+    """Serve provider sign-in and `/me/identities`; recovering an account evicts links and identities."""
     add_views(app, views, identity_views)
     add_docs(app, docs, identity_docs)
-    register_models(app, Identity, LinkTicket, LoginCode, OidcState)
+    register_models(app, Identity, LinkCode, LinkTicket, LoginCode, OidcState)
+    events.subscribe(app, events.PASSWORD_CHANGED, service.password_changed)
+    events.subscribe(app, events.PASSWORD_RESET, service.password_reset)

@@ -14,7 +14,8 @@ from app.docs.common import (
     problem_response,
     ref,
 )
-from app.oidc.docs import PROVIDER
+from app.docs.me import CURRENT_PASSWORD
+from app.oidc.docs import CODE_CHALLENGE, CODE_VERIFIER, LINK_CODE, PROVIDER
 
 IDENTITY_EXAMPLE = {
     "id": "0b7c2d4e-6f8a-4b1c-9d2e-3f4a5b6c7d8e",
@@ -49,9 +50,32 @@ IDENTITY = {
 
 LINK_START = {
     "type": "object",
-    "description": "Where the browser returns once linked (`?linked=<provider>`); exactly one of OIDC_RETURN_URLS.",
+    "required": ["codeChallenge"],
     "additionalProperties": False,
-    "properties": {"returnTo": {"type": "string", "minLength": 1, "maxLength": 2048}},
+    "properties": {
+        "password": CURRENT_PASSWORD,
+        "codeChallenge": CODE_CHALLENGE,
+        "returnTo": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 2048,
+            "description": "Where the browser returns with `?linkCode=...`: exactly one of OIDC_RETURN_URLS. Without "
+            'it the callback answers `{"linkCode"}` as JSON.',
+        },
+    },
+}
+
+UNLINK = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"password": CURRENT_PASSWORD},
+}
+
+LINK_CONFIRM = {
+    "type": "object",
+    "required": ["linkCode", "codeVerifier"],
+    "additionalProperties": False,
+    "properties": {"linkCode": LINK_CODE, "codeVerifier": CODE_VERIFIER},
 }
 
 LINK_URL = {
@@ -62,13 +86,30 @@ LINK_URL = {
         "loginUrl": {
             "type": "string",
             "format": "uri",
-            "description": "Open it in the browser within 60 seconds; it works once. The provider asks the person "
-            "to sign in again.",
+            "description": "Open it in the browser within 60 seconds; it works once. It carries the link ticket, "
+            "the `codeChallenge` and `returnTo`. The provider asks the person to sign in again.",
         }
     },
 }
 
-SCHEMAS = {"Identity": IDENTITY, "IdentityPage": page_of("Identity"), "LinkStart": LINK_START, "LinkUrl": LINK_URL}
+SCHEMAS = {
+    "Identity": IDENTITY,
+    "IdentityPage": page_of("Identity"),
+    "LinkStart": LINK_START,
+    "LinkUrl": LINK_URL,
+    "Unlink": UNLINK,
+    "LinkConfirm": LINK_CONFIRM,
+}
+
+
+def _problem(status: int, description: str) -> dict:
+    return {**problem_response(status), "description": description}
+
+
+REAUTH_403 = (
+    "The password is missing or wrong (an account with a password), or the access token is not fresh (an "
+    "account without one: sign in again)"
+)
 
 PATHS = {
     "/api/v1/me/identities": {
@@ -97,34 +138,90 @@ PATHS = {
         "post": {
             "operationId": "linkMyIdentity",
             "summary": "Start linking a provider to my account",
-            "description": "Returns a one-time `loginUrl` to open in the browser: the same sign-in flow, ending with "
-            "the provider account linked to yours (409 if it is linked to another account, or yours already has one "
-            "from this provider).",
+            "description": "Step 1 of 2. A linked provider is a way into the account, so this asks who you are: "
+            "the current `password`, or, for an account without one, an access token from a sign-in within the last "
+            "5 minutes. Only an account with a verified e-mail address may link. The client app makes a random "
+            "`codeVerifier`, keeps it, and sends its S256 `codeChallenge`. Returns a one-time `loginUrl` to open in "
+            "the browser: the provider sign-in, ending with a `linkCode` (at `returnTo?linkCode=...`, or as JSON). "
+            "Nothing is linked until step 2, `POST /api/v1/me/identities/{provider}/confirm`, with this account's "
+            "token and the verifier.",
             "tags": ["me"],
             "security": BEARER,
-            "requestBody": json_body("LinkStart", {"returnTo": "https://app.example.com/settings"}),
+            "requestBody": json_body(
+                "LinkStart",
+                {
+                    "password": "correct horse battery",
+                    "codeChallenge": CODE_CHALLENGE["example"],
+                    "returnTo": "https://app.example.com/settings",
+                },
+            ),
             "responses": {
                 "200": {
                     "description": "The URL that starts the link in the browser.",
                     "content": json_content(
                         ref("LinkUrl"),
-                        {"loginUrl": "https://api.example.com/api/v1/auth/oidc/google/login?linkTicket=..."},
+                        {
+                            "loginUrl": "https://api.example.com/api/v1/auth/oidc/google/login?linkTicket=..."
+                            "&codeChallenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+                        },
                     ),
                 },
                 **body_errors(401, 404),
+                "403": _problem(403, f"{REAUTH_403}; or the account's e-mail address is not verified yet."),
             },
         },
         "delete": {
             "operationId": "unlinkMyIdentity",
             "summary": "Unlink a provider from my account",
-            "description": "Refused (409) when it is the last way to sign in: an account without a password keeps "
-            "at least one provider.",
+            "description": "Asks who you are, as linking does: the current `password`, or a fresh sign-in for an "
+            "account without one (send `{}`). Refused (409) when it is the last way to sign in: an account without a "
+            "password keeps at least one provider. A notice is mailed to the account's address.",
             "tags": ["me"],
             "security": BEARER,
+            "requestBody": json_body("Unlink", {"password": "correct horse battery"}),
             "responses": {
                 "204": {"description": "Unlinked."},
-                **errors(401, 404),
+                **body_errors(401, 404),
+                "403": _problem(403, f"{REAUTH_403}."),
                 "409": {**problem_response(409), "description": "It is the last way to sign in to the account."},
+            },
+        },
+    },
+    "/api/v1/me/identities/{provider}/confirm": {
+        "parameters": [PROVIDER],
+        "post": {
+            "operationId": "confirmMyIdentityLink",
+            "summary": "Finish linking a provider to my account",
+            "description": "Step 2 of 2: the `linkCode` the callback handed back and the `codeVerifier` whose "
+            "challenge started the link, with the access token of the account that asked. The code works once, "
+            "within 60 seconds, for that account only: presented with another account's token or a wrong verifier "
+            "it is spent and nothing is linked. A notice naming the provider is mailed to the account's address.",
+            "tags": ["me"],
+            "security": BEARER,
+            "requestBody": json_body(
+                "LinkConfirm", {"linkCode": LINK_CODE["example"], "codeVerifier": CODE_VERIFIER["example"]}
+            ),
+            "responses": {
+                "201": {
+                    "description": "Linked: the new identity.",
+                    "content": json_content(ref("Identity"), IDENTITY_EXAMPLE),
+                },
+                "200": {
+                    "description": "This provider account was already linked to yours: the identity, unchanged.",
+                    "content": json_content(ref("Identity"), IDENTITY_EXAMPLE),
+                },
+                **body_errors(),
+                "401": _problem(
+                    401,
+                    "No valid access token; or the code was issued to another account, or the verifier does not match "
+                    "its challenge (the code is spent, nothing is linked).",
+                ),
+                "403": _problem(403, "The account's e-mail address is not verified."),
+                "404": _problem(404, "No such provider, or no link waits under this code (unknown, used or expired)."),
+                "409": _problem(
+                    409,
+                    "The provider account is linked to another account, or yours already has one from this provider.",
+                ),
             },
         },
     },

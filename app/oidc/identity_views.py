@@ -1,4 +1,4 @@
-"""The signed-in user's linked sign-in providers: list, link, unlink."""
+"""The signed-in user's linked sign-in providers: list, link (start, then confirm), unlink."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from flask_jwt_extended import current_user, get_current_user
 
 from app.decorators import json_required
 from app.models import mongo_to_dict
-from app.oidc.identity_docs import LINK_START
+from app.oidc.identity_docs import LINK_CONFIRM, LINK_START, UNLINK
 from app.oidc.models import Identity
-from app.oidc.service import start_link, unlink
+from app.oidc.service import confirm_link, start_link, unlink
 from app.pagination import paginate_documents, parse_page
 from app.views.base import BaseResource, make_api
 
@@ -36,13 +36,26 @@ class MyIdentityItem(BaseResource):
     @json_required(schema=LINK_START)
     def post(self, provider: str, body: dict):
         """Start linking a provider to my account."""
-        return {"loginUrl": start_link(get_current_user(), provider, body.get("returnTo"))}, 200
+        url = start_link(
+            get_current_user(), provider, body.get("password"), body["codeChallenge"], body.get("returnTo")
+        )
+        return {"loginUrl": url}, 200
 
-    def delete(self, provider: str):
+    @json_required(schema=UNLINK)
+    def delete(self, provider: str, body: dict):
         """Unlink a provider from my account."""
-        unlink(current_user, provider)
+        unlink(get_current_user(), provider, body.get("password"))
         return self.no_content()
+
+
+class MyIdentityConfirmation(BaseResource):
+    @json_required(schema=LINK_CONFIRM)
+    def post(self, provider: str, body: dict):
+        """Finish linking a provider to my account."""
+        identity, created = confirm_link(get_current_user(), provider, body["linkCode"], body["codeVerifier"])
+        return identity_to_dict(identity), 201 if created else 200
 
 
 api.add_resource(MyIdentityList, "/me/identities")
 api.add_resource(MyIdentityItem, "/me/identities/<provider>")
+api.add_resource(MyIdentityConfirmation, "/me/identities/<provider>/confirm")

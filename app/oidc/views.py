@@ -10,12 +10,10 @@ from werkzeug.http import dump_cookie
 from app.auth import public
 from app.cookies import BEARER, hand_over
 from app.decorators import json_required
-from app.errors import Unauthorized
 from app.extensions import limiter
-from app.oidc.codes import spend_login_code
 from app.oidc.docs import LOGIN_CODE_EXCHANGE
 from app.oidc.providers import OIDC_PATH, all_providers, get_provider
-from app.oidc.service import COOKIE_NAME, finish, start
+from app.oidc.service import COOKIE_NAME, exchange_login_code, finish, start
 from app.sessions import start_session
 from app.throttling import ip_key, setting
 from app.views.base import BaseResource, make_api
@@ -60,8 +58,14 @@ class OidcLogin(BaseResource):
     def get(self, provider: str):
         """Start signing in with a provider."""
         found = get_provider(provider)
+        args = request.args
         url, browser = start(
-            found, request.args.get("returnTo"), request.cookies.get(COOKIE_NAME), request.args.get("linkTicket")
+            found,
+            args.get("returnTo"),
+            request.cookies.get(COOKIE_NAME),
+            args.get("linkTicket"),
+            args.get("codeChallenge"),
+            args.get("codeChallengeMethod"),
         )
         return None, 302, {"Location": url, "Set-Cookie": state_cookie(browser)}
 
@@ -71,10 +75,10 @@ class OidcCallback(BaseResource):
     def get(self, provider: str):
         """Finish signing in with a provider."""
         outcome = finish(get_provider(provider), request.args.to_dict(), request.cookies.get(COOKIE_NAME))
-        if outcome.linked is not None:
+        if outcome.link_code is not None:
             if outcome.return_to:
-                return None, 302, {"Location": with_query(outcome.return_to, linked=outcome.linked)}
-            return {"linked": outcome.linked}, 200
+                return None, 302, {"Location": with_query(outcome.return_to, linkCode=outcome.link_code)}
+            return {"linkCode": outcome.link_code}, 200
         if outcome.return_to:
             return None, 302, {"Location": with_query(outcome.return_to, loginCode=outcome.login_code)}
         return {"loginCode": outcome.login_code}, 200
@@ -86,13 +90,10 @@ class OidcToken(BaseResource):
     @public
     @json_required(schema=LOGIN_CODE_EXCHANGE)
     def post(self, body: dict):
-        """Swap a login code for a token pair."""
-        signed_in = spend_login_code(body["loginCode"])
-        if signed_in is None:
-            raise Unauthorized("The login code is unknown, used or expired; sign in again")
-        return hand_over(
-            start_session(signed_in.user, method=signed_in.method), body.get("tokenTransport", BEARER)
-        ), 200
+        """Swap a login code and its PKCE verifier for a token pair (or a browser's access token and cookie)."""
+        signed_in = exchange_login_code(body["loginCode"], body["codeVerifier"])
+        pair = start_session(signed_in.user, method=signed_in.method)
+        return hand_over(pair, body.get("tokenTransport", BEARER)), 200
 
 
 api.add_resource(OidcProviders, "/auth/oidc/providers")

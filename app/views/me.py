@@ -7,7 +7,7 @@ import uuid
 from flask_jwt_extended import current_user, get_current_user, get_jwt
 
 from app import events
-from app.accounts import confirm_password, set_password
+from app.accounts import reauthenticate, set_password
 from app.decorators import json_required
 from app.docs.me import ACCOUNT_DELETE, PASSWORD_CHANGE, PROFILE_UPDATE
 from app.models import User, mongo_to_dict
@@ -31,7 +31,7 @@ class Me(BaseResource):
     @json_required(schema=ACCOUNT_DELETE)
     def delete(self, body: dict):
         """Delete my account and everything it owns."""
-        confirm_password(current_user, body["password"])
+        reauthenticate(current_user, body.get("password"))
         events.publish(events.ACCOUNT_DELETING, user=current_user)  # e.g. stored files go now, from the store too
         current_user.delete()  # reverse_delete_rule=CASCADE removes sessions, posts, mailed tokens and the outbox
         return self.no_content()
@@ -40,8 +40,8 @@ class Me(BaseResource):
 class MyPassword(BaseResource):
     @json_required(schema=PASSWORD_CHANGE)
     def put(self, body: dict):
-        """Change my password."""
-        confirm_password(current_user, body["currentPassword"])
+        """Change (or, for an account made by a provider, set) my password."""
+        reauthenticate(current_user, body.get("currentPassword"))
         set_password(current_user, body["newPassword"], keep_session=uuid.UUID(get_jwt()["sid"]))
         return self.no_content()
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
+from app.one_time import verifier_matches
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, require_chromium, serve
 from tests.views import TCBase
+
+# The single-page app's PKCE helper, exactly as docs/oidc.md shows it.
+PKCE_EXAMPLE = re.search(
+    r"```js\n(// pkce\.js.*?)```", (Path(__file__).parents[2] / "docs" / "oidc.md").read_text(), re.DOTALL
+)
 
 
 @needs_chromium
@@ -128,3 +136,32 @@ class TestSwaggerUI(TCBase):
         self.assertEqual(item_status, "200")
         self.assertIn("From the browser", item.locator(".live-responses-table .microlight").first.inner_text())
         self.assertEqual(self.console_errors, [])
+
+    def test_the_sign_in_operations_ask_for_the_pkce_pair_and_their_examples_are_accepted(self):
+        self.open_docs()
+
+        login = self.page.locator("#operations-auth-startOidcLogin")
+        login.locator(".opblock-summary").click()
+        challenge_row = login.locator("tr[data-param-name='codeChallenge']")
+        exchange, status = self.try_it_out("#operations-auth-exchangeOidcLoginCode")  # the documented example
+
+        self.assertEqual(challenge_row.locator(".parameter__name.required").count(), 1)  # shown with its "*"
+        self.assertIn("SHA-256", challenge_row.inner_text())
+        self.assertEqual(status, "401")  # the example body is well-formed; its code is simply not a live one
+        self.assertIn("codeVerifier", exchange.locator(".body-param__text").input_value())
+        # Swagger UI logs every 4xx answer to the console itself: only errors of another kind would be ours.
+        self.assertEqual([e for e in self.console_errors if "UNAUTHORIZED" not in e], [])
+
+    def test_the_documented_single_page_app_pkce_helper_makes_pairs_the_api_accepts(self):
+        self.assertIsNotNone(PKCE_EXAMPLE, "docs/oidc.md lost its pkce.js block")
+        self.page.goto(f"{self.base}/health")  # any page of the API's origin: Web Crypto needs a secure context
+
+        pairs = self.page.evaluate(
+            "async () => {" + PKCE_EXAMPLE.group(1) + "return [await pkcePair(), await pkcePair()]; }"
+        )
+
+        for pair in pairs:
+            self.assertRegex(pair["verifier"], r"^[A-Za-z0-9_-]{43}$")
+            self.assertRegex(pair["challenge"], r"^[A-Za-z0-9_-]{43}$")
+            self.assertTrue(verifier_matches(pair["verifier"], pair["challenge"]))
+        self.assertNotEqual(pairs[0]["verifier"], pairs[1]["verifier"])

@@ -41,7 +41,8 @@ class MailTCBase(JobsTCBase):
             "MAIL_RETRY_INTERVALS": [0],
             **self.settings,
         }
-        self.config = type("MailConfig", (TCBase.config,), settings)
+        # On the class's own config: TCBase's, or one naming an OpenID provider (tests/mail/test_identity_notices.py)
+        self.config = type("MailConfig", (type(self).config,), settings)
         TCBase.setUp(self)
 
     def signup(self, email: str, password: str = PASSWORD, name: str = "Mail Test") -> dict[str, Any]:

@@ -122,18 +122,23 @@ class TestRefusals(ChangeBase):
         self.assertEqual(self.assert_problem(response, 403)["detail"], "The password is not correct")
         self.assertEqual(self.mailbox.messages(), [])
 
-    def test_an_account_without_a_password_gets_403(self):
+    def test_an_account_without_a_password_needs_a_fresh_sign_in(self):
+        refreshed = self.request("POST", "auth/refresh", token=self.login_pair(self.user.email)["refreshToken"])
         with self.app.app_context():
             User.objects(id=self.user.id).update_one(unset__password_hash=True)
+        stale = {"email": random_email()}
 
-        self.assertIn("no password", self.assert_problem(self.change(random_email()), 403)["detail"])
+        refused = self.request("PUT", "me/email", json=stale, token=refreshed.get_json()["accessToken"])
+        fresh = self.request("PUT", "me/email", json={"email": random_email()}, token=self.token)
+
+        self.assertIn("sign in again", self.assert_problem(refused, 403)["detail"])
+        self.assertEqual(fresh.status_code, 202)  # the token of a sign-in a moment ago is fresh
 
     def test_the_body_is_checked(self):
         self.assert_field_errors(self.change(self.user.email.upper()), "email")  # already yours
         self.assert_field_errors(self.change("not an address"), "email")
-        self.assert_field_errors(
-            self.request("PUT", "me/email", json={"email": random_email()}, token=self.token), "password"
-        )
+        missing = self.request("PUT", "me/email", json={"email": random_email()}, token=self.token)
+        self.assertIn("needs your current password", self.assert_problem(missing, 403)["detail"])
         self.assert_problem(self.request("PUT", "me/email", data="x", content_type="text/plain", token=self.token), 415)
         self.assert_field_errors(self.request("POST", "auth/confirm-email", json={}), "token")
 
@@ -149,3 +154,47 @@ class TestRefusals(ChangeBase):
         self.stop(self.redis_process)
 
         self.assert_problem(self.change(random_email()), 503)
+
+
+class TestRecoveryVoidsPendingChanges(ChangeBase):
+    """A pending e-mail change must not outlive a password reset or change: it was asked for with the old one."""
+
+    def reset(self) -> None:
+        self.assertEqual(self.request("POST", "auth/password-reset", json={"email": self.user.email}).status_code, 202)
+        self.run_jobs()
+        token = self.mailbox.token(self.mailbox.to(self.user.email)[-1])
+        body = {"token": token, "newPassword": "a brand new passphrase"}
+        self.assertEqual(self.request("POST", "auth/password-reset/confirm", json=body).status_code, 204)
+
+    def test_a_link_issued_before_a_reset_no_longer_moves_the_account(self):
+        new = random_email()
+        token = self.changed(new)
+
+        self.reset()
+
+        self.assertEqual(self.assert_problem(self.confirm(token), 400)["detail"], INVALID_LINK)
+        self.assertEqual(self.stored_email(), self.user.email)
+
+    def test_a_link_issued_before_a_password_change_no_longer_moves_the_account(self):
+        new = random_email()
+        token = self.changed(new)
+        body = {"currentPassword": PASSWORD, "newPassword": "a brand new passphrase"}
+
+        self.assertEqual(self.request("PUT", "me/password", json=body, token=self.token).status_code, 204)
+
+        self.assertEqual(self.assert_problem(self.confirm(token), 400)["detail"], INVALID_LINK)
+        self.assertEqual(self.stored_email(), self.user.email)
+        with self.app.app_context():
+            self.assertEqual(AccountToken.objects(user=self.user.id, kind="email_change").count(), 0)
+
+    def test_a_change_still_queued_when_the_password_changes_is_never_mailed(self):
+        new = random_email()
+        self.assertEqual(self.change(new).status_code, 202)  # queued; the worker has not run yet
+        body = {"currentPassword": PASSWORD, "newPassword": "a brand new passphrase"}
+        self.assertEqual(self.request("PUT", "me/password", json=body, token=self.token).status_code, 204)
+
+        self.run_jobs()
+
+        self.assertEqual(self.mailbox.to(new), [])
+        with self.app.app_context():
+            self.assertEqual(AccountToken.objects(user=self.user.id, kind="email_change").count(), 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.oidc.codes import issue_login_code
+from tests.oidc_provider import pkce_pair
 from tests.views import TCBase
 from tests.views.test_cookie_transport import AUTH_PATH, set_cookies
 
@@ -10,9 +11,10 @@ from tests.views.test_cookie_transport import AUTH_PATH, set_cookies
 class TestOidcCookieTransport(TCBase):
     def exchange(self, **extra):
         user = self.make_user()
+        verifier, challenge = pkce_pair()
         with self.app.app_context():
-            code = issue_login_code(user, "test")
-        return self.request("POST", "auth/oidc/token", json={"loginCode": code, **extra})
+            code = issue_login_code(user, "test", challenge)
+        return self.request("POST", "auth/oidc/token", json={"loginCode": code, "codeVerifier": verifier, **extra})
 
     def test_the_code_exchange_sets_the_refresh_cookie(self):
         response = self.exchange(tokenTransport="cookie")

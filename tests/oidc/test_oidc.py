@@ -13,10 +13,10 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from app.models import User, utcnow
-from app.oidc.models import Identity, LoginCode, OidcState
+from app.oidc.models import Identity, LinkCode, LinkTicket, LoginCode, OidcState
 from config import TestConfig
 from tests.integration.servers import OidcProvider, oidc_provider_missing
-from tests.oidc_provider import ApiReply, Browser, query_of
+from tests.oidc_provider import ApiReply, Browser, pkce_pair, query_of
 from tests.views import PASSWORD, TCBase
 
 BASE = "http://localhost"
@@ -24,6 +24,7 @@ CALLBACK = f"{BASE}/api/v1/auth/oidc/local/callback"
 LOGIN = "auth/oidc/local/login"
 RETURN = "https://app.example.com/signed-in"
 MOBILE_RETURN = "com.example.app:/oauth"
+NEW_PASSWORD = "a brand new passphrase"
 
 
 def require_provider() -> None:
@@ -76,6 +77,11 @@ class OidcCase(TCBase):
 
     base_config: type[TestConfig] = TestConfig
 
+    def setUp(self) -> None:
+        super().setUp()
+        # The client app's PKCE pair for this test's sign-ins (RFC 7636): the verifier never leaves the test.
+        self.verifier, self.challenge = pkce_pair()
+
     def browser(self) -> Browser:
         """A new browser: its own provider session and its own API cookie."""
         client = self.app.test_client(use_cookies=False)
@@ -88,8 +94,16 @@ class OidcCase(TCBase):
         self.addCleanup(browser.close)
         return browser
 
-    def login_path(self, **params: str) -> str:
-        return f"/api/v1/{LOGIN}" + (f"?{urlencode(params)}" if params else "")
+    def login_path(self, **params: str | None) -> str:
+        """The login URL with this test's `codeChallenge` (pass codeChallenge=None to leave it out)."""
+        params = {"codeChallenge": self.challenge, **params}
+        query = {key: value for key, value in params.items() if value is not None}
+        return f"/api/v1/{LOGIN}" + (f"?{urlencode(query)}" if query else "")
+
+    def exchange(self, code: str, verifier: str | None = None) -> Any:
+        """POST /auth/oidc/token with the code and (by default) this test's verifier."""
+        body = {"loginCode": code, "codeVerifier": verifier or self.verifier}
+        return self.request("POST", "auth/oidc/token", json=body)
 
     def sign_in_code(self, login: str, browser: Browser | None = None) -> str:
         reply = (browser or self.browser()).sign_in(self.login_path(), login)
@@ -97,7 +111,7 @@ class OidcCase(TCBase):
         return self.json(reply)["loginCode"]
 
     def sign_in_pair(self, login: str) -> dict[str, Any]:
-        response = self.request("POST", "auth/oidc/token", json={"loginCode": self.sign_in_code(login)})
+        response = self.exchange(self.sign_in_code(login))
         self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
         return response.get_json()
 
@@ -137,7 +151,8 @@ class TestNoProvider(TCBase):
     def test_no_provider_configured_lists_none_and_has_no_login(self):
         self.assertEqual(self.request("GET", "auth/oidc/providers").get_json(), {"items": []})
         self.assert_problem(self.request("GET", LOGIN), 404)
-        self.assert_problem(self.request("POST", "auth/oidc/token", json={"loginCode": "x"}), 401)
+        body = {"loginCode": "x", "codeVerifier": "v" * 43}
+        self.assert_problem(self.request("POST", "auth/oidc/token", json=body), 401)
 
 
 class TestAuthorizationRequest(OidcCase):
@@ -200,7 +215,7 @@ class TestAuthorizationRequest(OidcCase):
             "",
         ):
             with self.subTest(return_to=return_to):
-                response = self.request("GET", f"{LOGIN}?{urlencode({'returnTo': return_to})}")
+                response = self.request("GET", self.login_path(returnTo=return_to))
 
                 body = self.assert_problem(response, 400)
                 self.assertNotIn("Location", response.headers)
@@ -236,15 +251,15 @@ class TestSignIn(OidcCase):
                 self.assertNotIn("eyJ", location)  # no JWT
                 code = query_of(location)["loginCode"]
                 self.assertGreaterEqual(len(code), 43)
-                self.assertEqual(self.request("POST", "auth/oidc/token", json={"loginCode": code}).status_code, 200)
+                self.assertEqual(self.exchange(code).status_code, 200)
 
     def test_the_login_code_works_once_and_is_stored_only_hashed(self):
         code = self.sign_in_code(person())
         with self.app.app_context():
             stored = str(LoginCode.collection().find_one({}))
 
-        first = self.request("POST", "auth/oidc/token", json={"loginCode": code})
-        second = self.request("POST", "auth/oidc/token", json={"loginCode": code})
+        first = self.exchange(code)
+        second = self.exchange(code)
 
         self.assertNotIn(code, stored)
         self.assertEqual(first.status_code, 200)
@@ -256,8 +271,8 @@ class TestSignIn(OidcCase):
         with self.app.app_context():
             LoginCode.objects.update(set__expires_at=utcnow() - timedelta(seconds=1))
 
-        self.assert_problem(self.request("POST", "auth/oidc/token", json={"loginCode": code}), 401)
-        self.assert_problem(self.request("POST", "auth/oidc/token", json={"loginCode": "x" * 43}), 401)
+        self.assert_problem(self.exchange(code), 401)
+        self.assert_problem(self.exchange("x" * 43), 401)
 
     def test_the_login_code_lives_60_seconds(self):
         self.sign_in_code(person())
@@ -266,7 +281,9 @@ class TestSignIn(OidcCase):
         self.assertAlmostEqual((code.expires_at - code.created_at).total_seconds(), 60, delta=1)
 
     def test_a_malformed_exchange_is_400(self):
-        self.assert_field_errors(self.request("POST", "auth/oidc/token", json={"code": "x"}), "code", "loginCode")
+        self.assert_field_errors(
+            self.request("POST", "auth/oidc/token", json={"code": "x"}), "code", "loginCode", "codeVerifier"
+        )
         self.assert_problem(self.request("POST", "auth/oidc/token", data="x", content_type="text/plain"), 415)
 
     def test_an_inactive_account_cannot_sign_in_through_a_provider(self):
@@ -284,7 +301,7 @@ class TestSignIn(OidcCase):
         with self.app.app_context():
             User.objects(email=f"{login}@example.com").update_one(set__active=False)
 
-        self.assert_problem(self.request("POST", "auth/oidc/token", json={"loginCode": code}), 401)
+        self.assert_problem(self.exchange(code), 401)
 
 
 class TestCallbackChecks(OidcCase):
@@ -418,38 +435,94 @@ class TestAccountsAndEmails(OidcCase):
         self.assertEqual(body["detail"], wrong.get_json()["detail"])
         self.assertEqual(refused.headers["WWW-Authenticate"], wrong.headers["WWW-Authenticate"])
 
-    def test_a_password_less_account_cannot_delete_itself_or_change_a_password_yet(self):
-        token = self.sign_in_pair("ada")["accessToken"]
+    def test_a_password_less_account_needs_a_fresh_sign_in_for_sensitive_changes(self):
+        pair = self.sign_in_pair("ada")
+        stale = self.request("POST", "auth/refresh", token=pair["refreshToken"]).get_json()["accessToken"]
 
-        deleted = self.request("DELETE", "me", json={"password": PASSWORD}, token=token)
-        changed = self.request(
-            "PUT", "me/password", json={"currentPassword": PASSWORD, "newPassword": "a new passphrase"}, token=token
-        )
+        refused = [
+            self.request("DELETE", "me", json={}, token=stale),
+            self.request("PUT", "me/password", json={"newPassword": "a new passphrase"}, token=stale),
+            self.request("PUT", "me/email", json={"email": "ada.king@example.com"}, token=stale),
+        ]
+        for response in refused:
+            self.assertIn("sign in again", self.assert_problem(response, 403)["detail"])
+        self.assertEqual(self.count(User, email="ada@example.com", password_hash=None), 1)
 
-        self.assertIn("no password", self.assert_problem(deleted, 403)["detail"])
-        self.assertIn("password-reset", self.assert_problem(changed, 403)["detail"])
-        self.assertEqual(self.count(User, email="ada@example.com"), 1)
+        # The token of the provider sign-in a moment ago is fresh: it may set a first password.
+        first = self.request("PUT", "me/password", json={"newPassword": "a new passphrase"}, token=pair["accessToken"])
+        self.assertEqual(first.status_code, 204, first.get_data(as_text=True))
+        self.assertEqual(self.login_pair("ada@example.com", "a new passphrase")["tokenType"], "Bearer")
+
+    def test_sign_in_tokens_are_fresh_for_five_minutes_and_refreshed_ones_never(self):
+        from flask_jwt_extended import decode_token
+
+        pair = self.sign_in_pair(person())
+        refreshed = self.request("POST", "auth/refresh", token=pair["refreshToken"]).get_json()
+        with self.app.app_context():
+            signed_in = decode_token(pair["accessToken"])
+            rotated = decode_token(refreshed["accessToken"])
+
+        self.assertAlmostEqual(signed_in["fresh"] - signed_in["iat"], 300, delta=1)  # iat is whole seconds
+        self.assertIs(rotated["fresh"], False)
 
 
-class TestIdentities(OidcCase):
-    def link(self, token: str, login: str, browser: Browser | None = None, **body: str) -> ApiReply:
-        response = self.request("POST", "me/identities/local", json=body, token=token)
+class LinkCase(OidcCase):
+    """Linking: start (re-authenticated, with a challenge), the provider, the link code, the confirmation."""
+
+    def start_link(self, token: str, password: str | None = PASSWORD, **body: str) -> Any:
+        """POST /me/identities/local with the password (unless None) and this test's challenge."""
+        body = {"codeChallenge": self.challenge, **({"password": password} if password else {}), **body}
+        return self.request("POST", "me/identities/local", json=body, token=token)
+
+    def link_reply(self, token: str, login: str, browser: Browser | None = None, **body: str) -> ApiReply:
+        """Start a link and take the browser through the provider: the callback's answer (a link code)."""
+        response = self.start_link(token, **body)
         self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
         url = response.get_json()["loginUrl"]
         self.assertTrue(url.startswith(f"{BASE}/api/v1/{LOGIN}?linkTicket="), url)
+        self.assertEqual(query_of(url)["codeChallenge"], self.challenge)
         browser = browser or self.browser()
         start = browser.api(url[len(BASE) :])
         self.assertEqual(start.status, 302, start.body)
         self.assertEqual(query_of(start.headers["Location"])["prompt"], "login")  # sign in again to link
         return browser.callback(browser.authorize(start.headers["Location"], login))
 
+    def link_code(self, token: str, login: str, **body: str) -> str:
+        reply = self.link_reply(token, login, **body)
+        self.assertEqual(reply.status, 200, reply.body)
+        return self.json(reply)["linkCode"]
+
+    def confirm(self, token: str, code: str, verifier: str | None = None) -> Any:
+        body = {"linkCode": code, "codeVerifier": verifier or self.verifier}
+        return self.request("POST", "me/identities/local/confirm", json=body, token=token)
+
+    def link(self, token: str, login: str) -> Any:
+        """The whole link, confirmed: the confirmation's answer."""
+        return self.confirm(token, self.link_code(token, login))
+
+    def unlink(self, token: str, password: str | None = PASSWORD) -> Any:
+        body = {"password": password} if password else {}
+        return self.request("DELETE", "me/identities/local", json=body, token=token)
+
+    def verified_user(self) -> tuple[User, str]:
+        """A password account whose address is verified (only those may link), and its access token."""
+        user = self.make_user()
+        with self.app.app_context():
+            User.objects(id=user.id).update_one(set__email_verified=True)
+        return user, self.login(user.email)
+
+
+class TestIdentities(LinkCase):
     def test_a_password_user_links_a_provider_and_then_signs_in_with_it(self):
-        user, token = self.auth()
+        user, token = self.verified_user()
         login = person()
 
-        reply = self.link(token, login)
+        code = self.link_code(token, login)
+        self.assertEqual(self.count(Identity), 0)  # the callback alone links nothing
+        confirmed = self.confirm(token, code)
 
-        self.assertEqual((reply.status, self.json(reply)), (200, {"linked": "local"}))
+        self.assertEqual(confirmed.status_code, 201, confirmed.get_data(as_text=True))
+        self.assertEqual(confirmed.get_json()["subject"], login)
         listed = self.request("GET", "me/identities", token=token).get_json()
         self.assertEqual([i["subject"] for i in listed["items"]], [login])
         self.assertEqual(
@@ -459,82 +532,340 @@ class TestIdentities(OidcCase):
         signed_in = self.request("GET", "me", token=self.sign_in_pair(login)["accessToken"]).get_json()
         self.assertEqual(signed_in["id"], str(user.id))
 
-    def test_linking_returns_to_an_allowed_url(self):
-        _, token = self.auth()
+    def test_the_link_code_comes_back_to_an_allowed_url_and_is_stored_hashed(self):
+        _, token = self.verified_user()
 
-        reply = self.link(token, person(), returnTo=RETURN)
+        reply = self.link_reply(token, person(), returnTo=RETURN)
 
         self.assertEqual(reply.status, 302)
-        self.assertEqual(reply.headers["Location"], f"{RETURN}?linked=local")
+        location = reply.headers["Location"]
+        self.assertTrue(location.startswith(f"{RETURN}?linkCode="), location)
+        code = query_of(location)["linkCode"]
+        with self.app.app_context():
+            stored = LinkCode._get_collection().find_one({})
+        self.assertNotIn(code, str(stored))
+        self.assertAlmostEqual((stored["expires_at"] - stored["created_at"]).total_seconds(), 60, delta=1)
+        self.assertEqual(self.confirm(token, code).status_code, 201)
 
     def test_a_provider_account_linked_elsewhere_cannot_be_linked_again(self):
         login = person()
         self.sign_in_pair(login)
-        _, token = self.auth()
+        _, token = self.verified_user()
 
-        self.assert_reply_problem(self.link(token, login), 409)
+        self.assert_reply_problem(self.link_reply(token, login), 409)
 
     def test_linking_the_same_provider_account_again_is_harmless(self):
-        _, token = self.auth()
+        _, token = self.verified_user()
         login = person()
         self.link(token, login)
 
-        reply = self.link(token, login)
+        again = self.link(token, login)
 
-        self.assertEqual((reply.status, self.json(reply)), (200, {"linked": "local"}))
+        self.assertEqual(again.status_code, 200)
+        self.assertEqual(again.get_json()["subject"], login)
         self.assertEqual(self.count(Identity), 1)
 
     def test_an_account_links_one_identity_per_provider(self):
-        _, token = self.auth()
+        _, token = self.verified_user()
         self.link(token, person())
 
-        self.assert_reply_problem(self.link(token, person()), 409)
+        self.assert_problem(self.link(token, person()), 409)
         self.assertEqual(self.request("GET", "me/identities", token=token).get_json()["total"], 1)
 
-    def test_a_link_ticket_works_once_for_its_provider_only(self):
-        _, token = self.auth()
-        url = self.request("POST", "me/identities/local", json={}, token=token).get_json()["loginUrl"]
+    def test_a_link_ticket_works_once_for_its_provider_and_its_challenge_only(self):
+        _, token = self.verified_user()
+        url = self.start_link(token).get_json()["loginUrl"]
         path = url[len(BASE) :]
+        other_challenge = pkce_pair()[1]
+        swapped = self.start_link(token).get_json()["loginUrl"][len(BASE) :].replace(self.challenge, other_challenge)
 
         self.assertEqual(self.request("GET", path).status_code, 302)
         self.assert_problem(self.request("GET", path), 401)
-        self.assert_problem(self.request("GET", f"{LOGIN}?linkTicket=unknown"), 401)
+        self.assert_problem(self.request("GET", self.login_path(linkTicket="unknown")), 401)
+        self.assert_problem(self.request("GET", swapped), 401)  # the ticket keeps the challenge it was asked with
 
-    def test_link_start_refuses_unknown_providers_and_return_urls(self):
-        _, token = self.auth()
+    def test_link_start_refuses_unknown_providers_return_urls_and_challenges(self):
+        _, token = self.verified_user()
 
-        self.assert_problem(self.request("POST", "me/identities/other", json={}, token=token), 404)
-        self.assert_field_errors(
-            self.request("POST", "me/identities/local", json={"returnTo": "https://evil.example"}, token=token),
-            "returnTo",
-        )
-        self.assert_field_errors(
-            self.request("POST", "me/identities/local", json={"next": RETURN}, token=token), "next"
-        )
+        self.assert_problem(self.request("POST", "me/identities/other", json={}, token=token), 400)
+        body = {"password": PASSWORD, "codeChallenge": self.challenge}
+        self.assert_problem(self.request("POST", "me/identities/other", json=body, token=token), 404)
+        self.assert_field_errors(self.start_link(token, returnTo="https://evil.example"), "returnTo")
+        self.assert_field_errors(self.start_link(token, next=RETURN), "next")
+        for challenge in (None, "", "x" * 42, "x" * 44, "+" * 43, self.verifier + "="):
+            with self.subTest(challenge=challenge):
+                body = {"password": PASSWORD, **({"codeChallenge": challenge} if challenge is not None else {})}
+                response = self.request("POST", "me/identities/local", json=body, token=token)
+                self.assert_field_errors(response, "codeChallenge")
+        self.assertEqual(self.count(LinkTicket), 0)
 
     def test_unlinking(self):
-        _, token = self.auth()
+        _, token = self.verified_user()
         self.link(token, person())
 
-        self.assertEqual(self.request("DELETE", "me/identities/local", token=token).status_code, 204)
-        self.assert_problem(self.request("DELETE", "me/identities/local", token=token), 404)
+        self.assertEqual(self.unlink(token).status_code, 204)
+        self.assert_problem(self.unlink(token), 404)
         self.assertEqual(self.request("GET", "me/identities", token=token).get_json()["items"], [])
 
     def test_the_last_way_to_sign_in_cannot_be_unlinked(self):
         token = self.sign_in_pair(person())["accessToken"]
 
-        body = self.assert_problem(self.request("DELETE", "me/identities/local", token=token), 409)
+        body = self.assert_problem(self.unlink(token, password=None), 409)
 
         self.assertIn("only way to sign in", body["detail"])
         self.assertEqual(self.count(Identity), 1)
 
     def test_deleting_the_account_deletes_its_identities(self):
-        user, token = self.auth()
+        user, token = self.verified_user()
         self.link(token, person())
 
         self.assertEqual(self.request("DELETE", "me", json={"password": PASSWORD}, token=token).status_code, 204)
         self.assertEqual(self.count(Identity), 0)
         self.assertEqual(self.count(User, email=user.email), 0)
+
+
+class TestLinkNeedsReauthentication(LinkCase):
+    """A stolen access token alone must not add a way into the account (or remove the owner's)."""
+
+    def test_a_link_started_with_a_bare_token_is_403(self):
+        _, token = self.verified_user()
+
+        for password in (None, "not my password"):
+            with self.subTest(password=password):
+                self.assert_problem(self.start_link(token, password=password), 403)
+        self.assertEqual(self.count(LinkTicket), 0)
+
+    def test_wrong_passwords_at_link_and_unlink_count_toward_the_lock_out(self):
+        user, token = self.verified_user()
+        for guess in range(self.app.config["LOGIN_MAX_FAILURES"]):  # alternately at link and at unlink
+            guessing = self.start_link if guess % 2 else self.unlink
+            self.assert_problem(guessing(token, password=f"wrong guess {guess}"), 403)
+
+        self.assert_problem(self.start_link(token), 429)  # now even the right password waits
+        self.assert_problem(self.request("POST", "auth/login", json={"email": user.email, "password": PASSWORD}), 429)
+
+    def test_an_unlink_with_a_bare_token_is_403_and_keeps_the_identity(self):
+        _, token = self.verified_user()
+        self.link(token, person())
+
+        self.assert_problem(self.unlink(token, password=None), 403)
+        self.assert_problem(self.unlink(token, password="not my password"), 403)
+        self.assertEqual(self.count(Identity), 1)
+
+    def test_a_password_less_account_links_and_unlinks_only_with_a_fresh_sign_in(self):
+        pair = self.sign_in_pair(person())
+        stale = self.request("POST", "auth/refresh", token=pair["refreshToken"]).get_json()["accessToken"]
+
+        refused = self.start_link(stale, password=None)
+
+        self.assertIn("sign in again", self.assert_problem(refused, 403)["detail"])
+        self.assertIn("sign in again", self.assert_problem(self.unlink(stale, password=None), 403)["detail"])
+        second = self.confirm(pair["accessToken"], self.link_code_without_password(pair["accessToken"]))
+        self.assertEqual(second.status_code, 201, second.get_data(as_text=True))
+        self.assertEqual(self.unlink(pair["accessToken"], password=None).status_code, 204)  # one is left
+
+    def link_code_without_password(self, token: str) -> str:
+        """A second provider account for a password-less account: its own fresh token, no password."""
+        response = self.start_link(token, password=None)
+        self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+        browser = self.browser()
+        start = browser.api(response.get_json()["loginUrl"][len(BASE) :])
+        with self.app.app_context():  # one identity per provider: make room for the second by hand
+            Identity.objects.update(set__provider="earlier")
+        reply = browser.callback(browser.authorize(start.headers["Location"], person()))
+        self.assertEqual(reply.status, 200, reply.body)
+        return self.json(reply)["linkCode"]
+
+    def test_an_unverified_account_cannot_start_a_link(self):
+        # Someone signed up first with an address that is not theirs, then tries to add their own way in.
+        squatter = self.make_user(email="ada@example.com")
+        token = self.login(squatter.email)
+
+        response = self.start_link(token)
+
+        self.assertIn("Verify your e-mail address first", self.assert_problem(response, 403)["detail"])
+        self.assertEqual(self.count(LinkTicket), 0)
+
+
+class TestLinkBoundToItsAccount(LinkCase):
+    """The link code is worth nothing without the account's token and the verifier of the app that asked."""
+
+    def test_another_account_confirming_the_link_gets_401_and_nothing_is_linked(self):
+        _, owner_token = self.verified_user()
+        _, other_token = self.verified_user()
+        code = self.link_code(owner_token, person())
+
+        stolen = self.confirm(other_token, code)
+
+        self.assert_problem(stolen, 401)
+        self.assertEqual(self.count(Identity), 0)
+        self.assert_problem(self.confirm(owner_token, code), 404)  # presented once, the code is spent
+
+    def test_a_ticket_opened_by_someone_else_cannot_link_them_to_the_ticket_owner(self):
+        # The attacker asks for a link and sends the victim the loginUrl; the victim signs in at the provider.
+        _, attacker_token = self.verified_user()
+        victim_browser = self.browser()
+        reply = self.link_reply(attacker_token, "victim-" + person(), browser=victim_browser, returnTo=RETURN)
+        code = query_of(reply.headers["Location"])["linkCode"]  # it lands in the victim's app, not the attacker's
+
+        _, victim_token = self.verified_user()
+        victims_app = self.confirm(victim_token, code, verifier=pkce_pair()[0])
+
+        self.assert_problem(victims_app, 401)
+        self.assertEqual(self.count(Identity), 0)
+
+    def test_a_wrong_verifier_is_401_and_spends_the_code(self):
+        _, token = self.verified_user()
+        code = self.link_code(token, person())
+
+        self.assert_problem(self.confirm(token, code, verifier=pkce_pair()[0]), 401)
+        self.assert_problem(self.confirm(token, code), 404)
+        self.assertEqual(self.count(Identity), 0)
+
+    def test_a_spent_expired_or_unknown_code_is_404(self):
+        _, token = self.verified_user()
+        code = self.link_code(token, person())
+        self.assertEqual(self.confirm(token, code).status_code, 201)
+        expired = self.link_code(token, person())
+        with self.app.app_context():
+            LinkCode.objects.update(set__expires_at=utcnow() - timedelta(seconds=1))
+
+        self.assert_problem(self.confirm(token, code), 404)
+        self.assert_problem(self.confirm(token, expired), 404)
+        self.assert_problem(self.confirm(token, "x" * 43), 404)
+        self.assert_field_errors(
+            self.request("POST", "me/identities/local/confirm", json={}, token=token), "linkCode", "codeVerifier"
+        )
+        self.assert_problem(
+            self.request("POST", "me/identities/local/confirm", json={"linkCode": code, "codeVerifier": self.verifier}),
+            401,
+        )
+
+    def test_a_code_for_one_provider_is_unknown_to_another(self):
+        _, token = self.verified_user()
+        code = self.link_code(token, person())
+        body = {"linkCode": code, "codeVerifier": self.verifier}
+
+        self.assert_problem(self.request("POST", "me/identities/other/confirm", json=body, token=token), 404)
+        self.assertEqual(self.confirm(token, code).status_code, 201)
+
+
+class TestLoginCodeBoundToItsClient(OidcCase):
+    """PKCE on the API's own login code: a code taken from the redirect is useless without the verifier."""
+
+    def test_login_without_or_with_a_malformed_challenge_is_400_with_no_redirect(self):
+        for params in (
+            {"codeChallenge": None},
+            {"codeChallenge": ""},
+            {"codeChallenge": "x" * 42},
+            {"codeChallenge": "x" * 44},
+            {"codeChallenge": "/" * 43},
+            {"codeChallengeMethod": "plain"},
+        ):
+            with self.subTest(params=params):
+                response = self.request("GET", self.login_path(**params))
+
+                body = self.assert_problem(response, 400)
+                self.assertNotIn("Location", response.headers)
+                self.assertIn(body["errors"][0]["field"], ("codeChallenge", "codeChallengeMethod"))
+        self.assertEqual(self.count(OidcState), 0)
+        self.assertEqual(self.request("GET", self.login_path(codeChallengeMethod="S256")).status_code, 302)
+
+    def test_a_login_code_without_a_verifier_is_400_and_stays_good(self):
+        code = self.sign_in_code(person())
+
+        missing = self.request("POST", "auth/oidc/token", json={"loginCode": code})
+
+        self.assert_field_errors(missing, "codeVerifier")
+        self.assertEqual(self.exchange(code).status_code, 200)
+
+    def test_a_wrong_verifier_is_401_and_spends_the_code(self):
+        code = self.sign_in_code(person())
+
+        wrong = self.exchange(code, verifier=pkce_pair()[0])
+
+        self.assert_problem(wrong, 401)
+        self.assert_problem(self.exchange(code), 401)  # the right verifier comes too late
+        self.assertEqual(self.count(LoginCode), 0)
+
+    def test_a_code_taken_from_a_mobile_redirect_is_useless_to_another_app(self):
+        # Another app that registered the same custom scheme receives the redirect, not the verifier.
+        browser = self.browser()
+        start = browser.api(self.login_path(returnTo=MOBILE_RETURN))
+        reply = browser.callback(browser.authorize(start.headers["Location"], person()))
+        code = query_of(reply.headers["Location"])["loginCode"]
+
+        interceptor = self.exchange(code, verifier=pkce_pair()[0])
+
+        self.assert_problem(interceptor, 401)
+        self.assertEqual(self.count(LoginCode), 0)
+
+    def test_the_verifier_must_be_a_verifier(self):
+        code = self.sign_in_code(person())
+        for verifier in ("short", "x" * 129, "a" * 42 + " ", self.challenge + "+"):
+            with self.subTest(verifier=verifier):
+                self.assert_field_errors(self.exchange(code, verifier=verifier), "codeVerifier")
+        self.assertEqual(self.exchange(code).status_code, 200)  # a malformed body spends nothing
+
+
+class TestRecoveryEvictsLinks(LinkCase):
+    """A password reset or change leaves no way in that someone else prepared."""
+
+    def reset(self, user: User, password: str = NEW_PASSWORD) -> None:
+        """Complete a password reset, as the owner following the mailed link would."""
+        from app.mail import links
+
+        with self.app.app_context():
+            raw = links.issue("password_reset", User.objects.get(id=user.id), str(uuid.uuid4()), utcnow())
+        body = {"token": raw, "newPassword": password}
+        self.assertEqual(self.request("POST", "auth/password-reset/confirm", json=body).status_code, 204)
+
+    def test_a_reset_unlinks_every_identity_and_the_provider_no_longer_gets_in(self):
+        user, token = self.verified_user()
+        login = person()
+        self.assertEqual(self.link(token, login).status_code, 201)
+        attacker = self.sign_in_pair(login)
+
+        self.reset(user)
+
+        self.assertEqual(self.count(Identity, user=user.id), 0)
+        self.assert_problem(self.request("GET", "me", token=attacker["accessToken"]), 401)
+        again = self.request("GET", "me", token=self.sign_in_pair(login)["accessToken"]).get_json()
+        self.assertNotEqual(again["id"], str(user.id))  # the provider account now has an account of its own
+
+    def test_a_reset_voids_login_codes_link_tickets_links_in_progress_and_link_codes(self):
+        user, token = self.verified_user()
+        login = person()
+        self.link(token, login)
+        login_code = self.sign_in_code(login)
+        ticket_url = self.start_link(token).get_json()["loginUrl"][len(BASE) :]
+        in_progress = self.browser()
+        progress_start = in_progress.api(self.start_link(token).get_json()["loginUrl"][len(BASE) :])
+        callback = in_progress.authorize(progress_start.headers["Location"], person())
+        with self.app.app_context():  # one identity per provider: make room so the pending link would succeed
+            Identity.objects.delete()
+        link_code = self.link_code(token, person())
+
+        self.reset(user)
+        fresh = self.login(user.email, NEW_PASSWORD)
+
+        self.assert_problem(self.exchange(login_code), 401)
+        self.assert_problem(self.request("GET", ticket_url), 401)
+        self.assert_reply_problem(in_progress.callback(callback), 401)
+        self.assert_problem(self.confirm(fresh, link_code), 404)
+        self.assertEqual(self.count(Identity), 0)
+
+    def test_a_password_change_voids_link_tickets_links_in_progress_and_link_codes(self):
+        _, token = self.verified_user()
+        ticket_url = self.start_link(token).get_json()["loginUrl"][len(BASE) :]
+        link_code = self.link_code(token, person())
+        body = {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}
+
+        self.assertEqual(self.request("PUT", "me/password", json=body, token=token).status_code, 204)
+
+        self.assert_problem(self.request("GET", ticket_url), 401)
+        self.assert_problem(self.confirm(token, link_code), 404)
+        self.assertEqual(self.count(Identity), 0)
 
 
 class TestProviderRules(OidcCase):
@@ -614,14 +945,14 @@ class TestProviderDown(OidcCase):
     def test_login_with_the_provider_stopped_is_503_and_stores_nothing(self):
         self.provider.stop()
 
-        self.assert_unavailable(self.browser().api(f"/api/v1/{LOGIN}"))
+        self.assert_unavailable(self.browser().api(self.login_path()))
         with self.app.app_context():
             self.assertEqual(OidcState.objects.count(), 0)
 
     def test_a_callback_with_the_provider_stopped_is_503(self):
         self.app.config["OIDC_DISCOVERY_CACHE_SECONDS"] = 60  # the code exchange itself meets the outage
         browser = self.browser()
-        url = browser.authorize(browser.api(f"/api/v1/{LOGIN}").headers["Location"], person())
+        url = browser.authorize(browser.api(self.login_path()).headers["Location"], person())
         self.provider.stop()
 
         self.assert_unavailable(browser.callback(url))
@@ -633,12 +964,12 @@ class TestProviderDown(OidcCase):
             port = silent.getsockname()[1]
             self.app.config["OIDC_CLIENTS"]["local"]["issuer"] = f"http://127.0.0.1:{port}"
 
-            self.assert_unavailable(self.browser().api(f"/api/v1/{LOGIN}"))
+            self.assert_unavailable(self.browser().api(self.login_path()))
 
     def test_a_discovery_document_for_another_issuer_is_503(self):
         self.app.config["OIDC_CLIENTS"]["local"]["issuer"] = self.provider.issuer.replace("127.0.0.1", "localhost")
 
-        self.assert_unavailable(self.browser().api(f"/api/v1/{LOGIN}"))
+        self.assert_unavailable(self.browser().api(self.login_path()))
 
 
 class LowAuthLimit(TestConfig):
@@ -649,7 +980,7 @@ class TestExchangeThrottled(OidcCase):
     base_config = LowAuthLimit
 
     def test_the_login_code_exchange_is_rate_limited_per_address_like_login(self):
-        responses = [self.request("POST", "auth/oidc/token", json={"loginCode": "x" * 43}) for _ in range(3)]
+        responses = [self.exchange("x" * 43) for _ in range(3)]
 
         self.assertEqual([r.status_code for r in responses[:2]], [401, 401])
         self.assert_problem(responses[2], 429)

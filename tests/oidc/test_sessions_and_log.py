@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.oidc import test_oidc
-from tests.oidc.test_oidc import OidcCase, person
+from tests.oidc.test_oidc import LinkCase, OidcCase, person
 
 
 class TestProviderSessions(OidcCase):
@@ -17,25 +16,22 @@ class TestProviderSessions(OidcCase):
         self.assertEqual([entry["type"] for entry in log], ["signed_in"])
 
 
-class TestLinkingInTheLog(OidcCase):
-    link = test_oidc.TestIdentities.link  # sign in at the provider to link it, as the identity tests do
-
+class TestLinkingInTheLog(LinkCase):
     def types(self, token: str) -> list[str]:
         items = self.request("GET", "me/security-events", token=token).get_json()["items"]
         return [entry["type"] for entry in reversed(items)]
 
     def test_linking_and_unlinking_are_logged_for_the_account(self):
-        _, token = self.auth()
-        login = person()
-        self.link(token, login)
+        _, token = self.verified_user()
+        self.assertEqual(self.link(token, person()).status_code, 201)
 
-        self.assertEqual(self.request("DELETE", "me/identities/local", token=token).status_code, 204)
+        self.assertEqual(self.unlink(token).status_code, 204)
 
         self.assertEqual(self.types(token), ["signed_in", "identity_linked", "identity_unlinked"])
 
     def test_a_refused_unlink_logs_nothing(self):
         token = self.sign_in_pair(person())["accessToken"]
 
-        self.assert_problem(self.request("DELETE", "me/identities/local", token=token), 409)
+        self.assert_problem(self.unlink(token, password=None), 409)  # its only way in (the token is fresh)
 
         self.assertEqual(self.types(token), ["signed_in"])

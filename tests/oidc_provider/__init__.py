@@ -8,8 +8,11 @@ would send it back (a Secure cookie is never sent to plain-HTTP URLs by a cookie
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -103,3 +106,10 @@ class Browser:
 def query_of(url: str) -> dict[str, str]:
     """A URL's query parameters (the last value of each)."""
     return {key: values[-1] for key, values in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A client app's PKCE pair (RFC 7636 S256), made as the docs tell apps to: (verifier, challenge)."""
+    verifier = secrets.token_urlsafe(32)  # 43 characters of the unreserved alphabet
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
