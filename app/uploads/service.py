@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app
 
+from app import quotas
 from app.errors import BadRequest, Conflict, Gone, NotFound, ServiceUnavailable, UnprocessableContent
 from app.models import User, utcnow
 from app.models.serialize import isoformat
@@ -122,12 +123,27 @@ def attachment_body(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 @store_needed
 def grant_upload(user: User, filename: str, content_type: str, size: int) -> dict[str, Any]:
-    """Record a pending upload and sign a POST policy for exactly this file at a key the server chose."""
+    """Record a pending upload and sign a POST policy for exactly this file at a key the server chose.
+
+    The declared size counts toward QUOTA_UPLOAD_BYTES_PER_DAY now (429 once spent): the policy lets the store
+    take exactly that many bytes, whether or not the upload is ever completed.
+    """
     config = current_app.config
     limit = config["UPLOAD_MAX_BYTES"]
     if size > limit:
         raise field_error("size", f"must be at most {limit} bytes", f"The file is larger than the {limit} byte limit")
     name = download_name(filename)
+    charged = quotas.charge(str(user.id), "QUOTA_UPLOAD_BYTES_PER_DAY", size)
+    try:
+        return signed_grant(user, name, content_type, size)
+    except BaseException:
+        quotas.refund(charged)  # no grant, no charge (the store was down, say)
+        raise
+
+
+def signed_grant(user: User, name: str, content_type: str, size: int) -> dict[str, Any]:
+    """The pending upload, recorded, and its signed POST policy."""
+    config = current_app.config
     seconds = config["UPLOAD_GRANT_SECONDS"]
     upload = Upload(
         owner=user,

@@ -251,6 +251,42 @@ class TestGrantThrottling(UploadsBase):
         self.assertIn("Retry-After", response.headers)
 
 
+class SmallDailyQuota(TestConfig):
+    QUOTA_UPLOAD_BYTES_PER_DAY = 250
+
+
+class TestUploadQuota(UploadsBase):
+    config = SmallDailyQuota
+
+    def test_declared_bytes_count_at_grant_and_the_grant_crossing_the_quota_is_429(self):
+        self.grant(size=100)
+        self.grant(size=100)
+
+        response = self.request(
+            "POST", "uploads", json={"filename": "a.png", "contentType": "image/png", "size": 100}, token=self.token
+        )
+
+        problem = self.assert_problem(response, 429)
+        self.assertIn("QUOTA_UPLOAD_BYTES_PER_DAY", problem["detail"])
+        self.assertTrue(86_300 <= int(response.headers["Retry-After"]) <= 86_400)
+        self.grant(size=50)  # what is left still fits
+        self.grant(token=self.other_token, size=250)  # per account
+        with self.app.app_context():
+            self.assertEqual(Upload.objects(owner=self.user.id).count(), 3)
+
+    def test_deleting_an_upload_gives_nothing_back(self):
+        """The bytes were accepted by the store when granted: deleting cannot be a way around the quota."""
+        grant = self.grant(size=200)
+        self.assertEqual(self.request("DELETE", f"uploads/{grant['id']}", token=self.token).status_code, 204)
+
+        self.assert_problem(
+            self.request(
+                "POST", "uploads", json={"filename": "a.png", "contentType": "image/png", "size": 100}, token=self.token
+            ),
+            429,
+        )
+
+
 class SmallUploads(TestConfig):
     UPLOAD_MAX_BYTES = 64
 
