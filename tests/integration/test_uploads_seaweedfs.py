@@ -33,6 +33,7 @@ PASSWORD = "correct horse battery"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200)
 GRANT_SECONDS = 2
 CDN = "https://cdn.example.test"
+QUOTA_BYTES = 4 * len(PNG)  # the second app's daily upload quota
 
 
 class Servers(ServersTestCase):
@@ -73,7 +74,12 @@ class TestUploadsOnSeaweedFS(unittest.TestCase):
         )
         cls.port = servers.start_app(cls.env)
         cls.short_port = servers.start_app(
-            {**cls.env, "UPLOAD_GRANT_SECONDS": str(GRANT_SECONDS), "MEDIA_BASE_URL": CDN}
+            {
+                **cls.env,
+                "UPLOAD_GRANT_SECONDS": str(GRANT_SECONDS),
+                "MEDIA_BASE_URL": CDN,
+                "QUOTA_UPLOAD_BYTES_PER_DAY": str(QUOTA_BYTES),
+            }
         )
         cls.s3 = boto3.client(
             "s3",
@@ -323,6 +329,20 @@ class TestUploadsOnSeaweedFS(unittest.TestCase):
         self.assertTrue(self.exists(f"media/{grant['id']}.png"))
         self.assertTrue(self.exists(waiting["uploadFields"]["key"]))
         self.assertEqual(self.complete(waiting["id"], token).status, 200)
+
+    def test_the_upload_quota_counts_declared_bytes_at_grant_and_a_crossing_grant_is_429(self):
+        token = self.user()
+        for _ in range(4):
+            self.grant(token, port=self.short_port)  # never uploaded: granted bytes count all the same
+
+        refused = self.api(
+            "POST", "uploads", {"filename": "cat.png", "contentType": "image/png", "size": 1}, token, self.short_port
+        )
+
+        problem = self.assert_problem(refused, 429)
+        self.assertIn("QUOTA_UPLOAD_BYTES_PER_DAY", problem["detail"])
+        self.assertTrue(86_000 < int(refused.headers["Retry-After"]) <= 86_400, refused.headers["Retry-After"])
+        self.grant(self.user(), port=self.short_port)  # another account has its own
 
     def test_store_stopped_is_503_and_restarted_works_again_without_restarting_the_app(self):
         token = self.user()
