@@ -30,7 +30,6 @@ from app.validation import validate
 BATCH = 500
 MAX_REPORTED_ERRORS = 50
 DUPLICATE_KEY = 11000
-ITEMS_COLLECTION = PostImportBatch._meta["collection"]
 
 
 def post_id(import_id: str, index: int) -> uuid.UUID:

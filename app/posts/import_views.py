@@ -8,7 +8,8 @@ from flask import current_app, request, url_for
 from app.auth import current_user
 from app.errors import BadRequest, UnprocessableContent
 from app.jobs import service
-from app.posts.import_job import ITEMS_COLLECTION, prepare
+from app.posts.import_job import prepare
+from app.posts.models import IMPORT_BATCHES
 from app.validation import parse_json_body
 from app.views.base import BaseResource, make_api
 
@@ -39,7 +40,7 @@ class PostImportList(BaseResource):
             user_id,
             # No payload in the job's arguments (they stay in Redis with its record): they name where `prepare`
             # keeps the items, under the job's id, and how many there are.
-            {"itemsIn": ITEMS_COLLECTION, "count": len(items)},
+            {"itemsIn": IMPORT_BATCHES, "count": len(items)},
             total=len(items),
             fingerprint=ujson.dumps(items, sort_keys=True).encode(),  # the same posts, however spaced
             prepare=lambda job_id: prepare(user_id, job_id, items),

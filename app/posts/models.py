@@ -38,6 +38,9 @@ class Post(BaseDocument):
     attachments = ListField(StringField(), max_length=10, default=list)
 
 
+IMPORT_BATCHES = "post_import_batches"
+
+
 class PostImportBatch(BaseDocument):
     """Up to a batch of an import's items, kept as the JSON text the client sent, until the import ends.
 
@@ -49,7 +52,7 @@ class PostImportBatch(BaseDocument):
     """
 
     meta: ClassVar[dict] = {
-        "collection": "post_import_batches",
+        "collection": IMPORT_BATCHES,
         "indexes": [{"fields": ["job", "index"]}, {"fields": ["expires_at"], "expireAfterSeconds": 0}],
     }
 
