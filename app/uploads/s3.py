@@ -38,6 +38,16 @@ class ObjectChanged(Exception):
 # The provider in boto3's credential chain that asks the EC2 instance metadata service (a network call).
 INSTANCE_METADATA = "iam-role"
 PRECONDITION_FAILED = {"PreconditionFailed", "412"}
+# What a store answers when the API's key is unknown, wrong, expired or not allowed (a HEAD has no body: "403").
+REFUSED_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "TokenRefreshRequired",
+    "AccessDenied",
+    "403",
+}
 
 
 def credentials_available() -> bool:
@@ -92,6 +102,10 @@ def store_calls(action: str) -> Iterator[None]:
         raise StoreUnavailable() from None
     except ClientError as error:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in REFUSED_CREDENTIALS:  # the API's own credentials: not the client's fault, and not a 500
+            log.error("object store: %s refused the API's credentials (%s)", action, code)
+            raise StoreUnavailable() from None
         if status >= 500:
             log.error("object store: %s answered %s", action, status)
             raise StoreUnavailable() from None

@@ -302,6 +302,25 @@ class TestUploadsOnSeaweedFS(unittest.TestCase):
         stored = self.s3.get_object(Bucket=self.store.bucket, Key=f"media/{grant['id']}.png")["Body"].read()
         self.assertEqual(stored, swapped)
 
+    def test_credentials_the_store_refuses_are_503_not_500(self):
+        environ = {**self.store.env(), "AWS_SECRET_ACCESS_KEY": "not-the-secret", "AWS_EC2_METADATA_DISABLED": "true"}
+        with mock.patch.dict(os.environ, environ):
+            app = create_app(type("WrongKey", (TestConfig,), {k: v for k, v in environ.items() if k.startswith("S3_")}))
+            self.addCleanup(disconnect_db)
+            client = app.test_client()
+            email = f"key-{uuid.uuid4().hex[:8]}@example.com"
+            client.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "displayName": "K"})
+            login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).get_json()
+            bearer = {"Authorization": f"Bearer {login['accessToken']}"}
+            declared = {"filename": "cat.png", "contentType": "image/png", "size": len(PNG)}
+            grant = client.post("/api/v1/uploads", json=declared, headers=bearer)  # signing is local: it works
+            self.assertEqual(grant.status_code, 201)
+
+            completed = client.post(f"/api/v1/uploads/{grant.get_json()['id']}/complete", headers=bearer)
+
+        self.assertEqual(completed.status_code, 503, completed.get_data(as_text=True))
+        self.assertEqual(completed.headers["Retry-After"], "5")
+
     def test_a_pending_object_written_after_completion_is_purged_once_older_than_a_grant(self):
         token = self.user()
         grant = self.grant(token, port=self.short_port)  # a two-second grant
