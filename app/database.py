@@ -11,7 +11,7 @@ from mongoengine.connection import DEFAULT_CONNECTION_NAME, get_db
 from pymongo.uri_parser import parse_uri
 
 from app.errors import is_unavailable
-from app.models import AuthSession, BaseDocument, LoginGuard, User
+from app.models import AuthSession, BaseDocument, LoginGuard, QuotaUsage, User
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def init_db(app: Flask) -> None:
             name,
         )
     app.extensions["mongodb"] = {"db": name, "embedded": not uri}
-    register_models(app, LoginGuard, User, AuthSession)
+    register_models(app, LoginGuard, User, AuthSession, QuotaUsage)
 
 
 def register_models(app: Flask, *classes: type[BaseDocument]) -> None:

@@ -30,6 +30,7 @@ __all__ = [
 SECTIONS = (jobs, mail, uploads, oidc)
 
 MIN_SECRET_BYTES = 32
+QUOTAS = ("QUOTA_IMPORT_ITEMS_PER_DAY", "QUOTA_EXPORTS_PER_DAY", "QUOTA_UPLOAD_BYTES_PER_DAY", "QUOTA_POSTS_PER_DAY")
 # Values seen in tutorials and sample files; production refuses them whatever their length.
 KNOWN_DEFAULT_SECRETS = frozenset(
     {
@@ -116,6 +117,15 @@ class Config(jobs.Settings, mail.Settings, uploads.Settings, oidc.Settings):
     COOKIE_SECURE = False
     COOKIE_DOMAIN: str | None = None
 
+    # Quotas per account over any rolling 24 hours (app/quotas.py); 0 means no quota. Rate limits bound bursts;
+    # these bound what one account may pile up in a day (storage, queue work, database growth).
+    QUOTA_IMPORT_ITEMS_PER_DAY = 50_000
+    QUOTA_EXPORTS_PER_DAY = 24
+    # Counted when an upload is granted, from the size the client declares (the store holds it to that size).
+    QUOTA_UPLOAD_BYTES_PER_DAY = 200 * 1024 * 1024
+    # Created posts, imported ones included.
+    QUOTA_POSTS_PER_DAY = 1_000
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_DEFAULT = "300 per minute"
@@ -169,6 +179,9 @@ class Config(jobs.Settings, mail.Settings, uploads.Settings, oidc.Settings):
             raise ConfigError("MONGODB_URI is not set: point it at your MongoDB server")
         if values["JWT_ALGORITHM"] not in values["JWT_DECODE_ALGORITHMS"]:
             raise ConfigError("JWT_DECODE_ALGORITHMS must include JWT_ALGORITHM")
+        for name in QUOTAS:
+            if values[name] < 0:
+                raise ConfigError(f"{name} must be 0 (no quota) or a positive number")
 
 
 class DevConfig(Config):

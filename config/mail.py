@@ -49,6 +49,8 @@ class Settings:
     # Requests that send mail: per e-mail address (or signed-in user) and per client address.
     RATELIMIT_MAIL_PER_EMAIL = "5 per 15 minutes"
     RATELIMIT_MAIL_PER_ADDRESS = "30 per 15 minutes"
+    # E-mail-change confirmations per target address, whoever asks: an address cannot be flooded from many accounts.
+    RATELIMIT_MAIL_PER_TARGET = "3 per hour"
 
 
 def complete(values: dict[str, Any], environ: Mapping[str, str]) -> None:

@@ -67,7 +67,8 @@ def install() -> None:
 
     @functools.wraps(get_dataset)
     def logged_get_dataset(self: Collection, spec: Any, sort: Any, *args: Any, **kwargs: Any) -> Any:
-        record(self.name, spec, sort)
+        if not getattr(_inside, "aggregate", False):
+            record(self.name, spec, sort)
         _inside.find = True
         try:
             return list(get_dataset(self, spec, sort, *args, **kwargs))
@@ -90,7 +91,22 @@ def install() -> None:
         finally:
             _inside.find = False
 
+    aggregate = Collection.aggregate
+
+    @functools.wraps(aggregate)
+    def logged_aggregate(self: Collection, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
+        # A server filters with the pipeline's leading $match (what the Listener records); mongomock reads the
+        # whole collection and matches in Python, which is no query of the app's.
+        if pipeline and "$match" in pipeline[0]:
+            record(self.name, pipeline[0]["$match"])
+        _inside.find = _inside.aggregate = True
+        try:
+            return aggregate(self, pipeline, *args, **kwargs)
+        finally:
+            _inside.find = _inside.aggregate = False
+
     Collection._get_dataset = logged_get_dataset
     Collection._iter_documents = logged_iter_documents
     Collection.estimated_document_count = metadata_count
+    Collection.aggregate = logged_aggregate
     Collection.query_log = True

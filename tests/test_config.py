@@ -21,6 +21,8 @@ PRODUCTION_ENV = {
     "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/0",
     "REDIS_URL": "redis://cache.internal:6379/1",
     "S3_BUCKET": "uploads",
+    "AWS_ACCESS_KEY_ID": "unused-key",
+    "AWS_SECRET_ACCESS_KEY": "unused-secret",
     "MAIL_SERVER": "smtp.internal",
     "MAIL_DEFAULT_SENDER": "no-reply@example.com",
     "FRONTEND_URL": "https://app.example.com",

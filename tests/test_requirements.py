@@ -181,6 +181,8 @@ class TestProductionRequirements(unittest.TestCase):
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0",
             "REDIS_URL": "redis://127.0.0.1:9/1",
             "S3_BUCKET": "uploads",
+            "AWS_ACCESS_KEY_ID": "unused-key",  # production refuses a bucket it has no credentials for
+            "AWS_SECRET_ACCESS_KEY": "unused-secret",
             "MAIL_SERVER": "smtp.invalid",
             "MAIL_DEFAULT_SENDER": "no-reply@example.com",
             "FRONTEND_URL": "https://app.example.com",

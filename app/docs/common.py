@@ -41,7 +41,7 @@ ERROR_DESCRIPTIONS = {
     413: "The request body is larger than the configured limit.",
     415: "The request body is not JSON.",
     422: "The request is well-formed but cannot be processed as it stands; `detail` says why.",
-    429: "Too many requests (rate limit, or a locked login); see Retry-After.",
+    429: "Too many requests (a rate limit, a locked login, or a daily quota per account); see Retry-After.",
     503: "A service the API needs (database, job queue, object store) is unavailable; see Retry-After.",
 }
 

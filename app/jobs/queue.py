@@ -266,6 +266,12 @@ def current_job() -> tuple[str, str | None] | None:
     return None if job is None else (job.id, (job.meta or {}).get("userId"))
 
 
+def will_retry() -> bool:
+    """Inside a worker: whether the running job, should it fail now, would be run again (False outside one)."""
+    job = get_current_job()
+    return job is not None and job.should_retry
+
+
 def report(**meta: Any) -> None:
     """Keep `meta` (progress, a safe error message) on the running job, for its status resource."""
     job = get_current_job()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -80,11 +80,26 @@ def idempotency_key() -> str | None:
     return key
 
 
-def submit(kind: str, user_id: str, params: dict[str, Any], *, total: int, fingerprint: bytes, **options: Any):
+# Called with a new job's id just before it is queued (to charge a quota, to store the job's input); returns
+# what undoes that if the job cannot be queued after all.
+Prepare = Callable[[str], Callable[[], None]]
+
+
+def submit(
+    kind: str,
+    user_id: str,
+    params: dict[str, Any],
+    *,
+    total: int,
+    fingerprint: bytes,
+    prepare: Prepare | None = None,
+    **options: Any,
+):
     """Queue a job for the user, or return the one an earlier request with the same Idempotency-Key made.
 
     429 while the user already has JOBS_IN_FLIGHT_PER_USER jobs of this kind queued or running; 422 when the
-    key was used with another body; 503 when the queue cannot be reached.
+    key was used with another body; 503 when the queue cannot be reached. `prepare` runs only for a job that
+    is really queued (not for a repeated request, nor one refused by the cap), and is undone if queueing fails.
     """
     key = idempotency_key()
     with available(), queue.user_lock(user_id, kind):
@@ -103,9 +118,15 @@ def submit(kind: str, user_id: str, params: dict[str, Any], *, total: int, finge
                 headers={"Retry-After": "10"},
             )
         job_id = str(uuid.uuid4())
-        job = queue.enqueue(
-            kind, user_id, {**params, "userId": user_id, "jobId": job_id}, total=total, job_id=job_id, **options
-        )
+        undo = prepare(job_id) if prepare is not None else None
+        try:
+            job = queue.enqueue(
+                kind, user_id, {**params, "userId": user_id, "jobId": job_id}, total=total, job_id=job_id, **options
+            )
+        except BaseException:
+            if undo is not None:
+                undo()
+            raise
         if key is not None:
             queue.remember_idempotency(user_id, kind, key, fingerprint, job.id)
     return job

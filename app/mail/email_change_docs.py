@@ -27,7 +27,8 @@ PATHS = {
             "(`FRONTEND_URL/confirm-email?token=...`, valid 1 hour) to the **new** address and a notice to the "
             "current one; the address changes only when the link is followed. Whether the new address is taken is "
             "checked then (409), so this call does not tell. A password change or reset before the link is followed "
-            "voids it. Throttled per account.",
+            "voids it. Throttled per account (`RATELIMIT_MAIL_PER_EMAIL`) and per new address, across accounts "
+            "(`RATELIMIT_MAIL_PER_TARGET`, 3 confirmations an hour): 429 with `Retry-After`.",
             "tags": ["me"],
             "security": BEARER,
             "requestBody": json_body(

@@ -7,13 +7,18 @@ makes the token and renders the link, so no token travels through the queue.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
+import time
 import uuid
 from typing import Any
 
 from flask import current_app
+from limits import parse
 
-from app.errors import ServiceUnavailable
+from app.errors import ServiceUnavailable, TooManyRequests
+from app.extensions import limiter
 from app.jobs import service as jobs
 from app.mail.links import password_stamp
 from app.models import User, utcnow
@@ -70,12 +75,38 @@ def send_password_changed(user_id: str) -> str | None:
     return queue_message_or_log("password_changed", user_id=user_id)
 
 
+def count_mail_to(address: str) -> None:
+    """Count one e-mail-change confirmation to `address` (normalised), across accounts; 429 past the limit.
+
+    The per-account limit on the route cannot stop many accounts mailing one address, so confirmations are
+    also counted per target (RATELIMIT_MAIL_PER_TARGET), under a hash of the address: the limiter's store never
+    holds it. Counted here, once the request is sure to send (right password, a new address), so wrong
+    guesses cannot use up someone else's address. The rate limiter's own strategy and storage (the shared Redis
+    in production), through its public `limiter` property.
+    """
+    limit = parse(current_app.config["RATELIMIT_MAIL_PER_TARGET"])
+    key = hashlib.sha256(address.encode()).hexdigest()
+    strategy = limiter.limiter
+    try:
+        if strategy.hit(limit, "mail-to", key):
+            return
+        reset_at = strategy.get_window_stats(limit, "mail-to", key).reset_time
+    except Exception:  # the store is unreachable: the per-account limit still holds, as the limiter's fallback does
+        log.warning("rate-limit store unavailable; not counting e-mail-change mail per address")
+        return
+    raise TooManyRequests(
+        "Too many confirmations were sent to this address lately; try again later",
+        headers={"Retry-After": str(max(1, math.ceil(reset_at - time.time())))},
+    )
+
+
 def send_email_change(user: User, new_email: str) -> None:
-    """A confirmation link to the new address and a notice to the old one.
+    """A confirmation link to the new address (429 past the per-address limit) and a notice to the old one.
 
     The job carries the password stamp of the moment it was asked for (a digest of the hash, never the hash):
     a password change or reset before the worker runs voids the request, as it voids an issued link.
     """
+    count_mail_to(new_email)
     user_id = str(user.id)
     stamp = password_stamp(user.password_hash)
     queue_message("email_change", user_id=user_id, newEmail=new_email, passwordStamp=stamp)

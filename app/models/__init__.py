@@ -5,6 +5,7 @@ Each capability keeps its own models in its package.
 
 from app.models.base import BaseDocument, utcnow
 from app.models.login_guard import LoginGuard
+from app.models.quota_usage import QuotaUsage
 from app.models.security_event import SecurityEvent
 from app.models.serialize import mongo_to_dict, raw_to_dict
 from app.models.session import AuthSession
@@ -14,6 +15,7 @@ __all__ = [
     "AuthSession",
     "BaseDocument",
     "LoginGuard",
+    "QuotaUsage",
     "SecurityEvent",
     "User",
     "mongo_to_dict",

@@ -189,7 +189,9 @@ PATHS = {
             "operationId": "createPost",
             "summary": "Write a post",
             "description": "403 when publishing from an account whose e-mail address is still unverified "
-            "`UNVERIFIED_GRACE_HOURS` (24) after signing up; drafts are always allowed.",
+            "`UNVERIFIED_GRACE_HOURS` (24) after signing up; drafts are always allowed. 429 naming "
+            "`QUOTA_POSTS_PER_DAY` once you created that many posts (imports included) in the last 24 hours; "
+            "`Retry-After` says when one frees.",
             "tags": ["posts"],
             "security": BEARER,
             "requestBody": json_body(

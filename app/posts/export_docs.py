@@ -65,7 +65,8 @@ PATHS = {
             "operationId": "createPostExport",
             "summary": "Export your posts in the background",
             "description": "Answers at once with 202 and the job; the finished job holds your posts (oldest first, "
-            "up to POST_EXPORT_MAX_POSTS) for an hour. No body, or `{}`. Two exports in flight at most.",
+            "up to POST_EXPORT_MAX_POSTS) for an hour. No body, or `{}`. Two exports in flight at most, and "
+            "`QUOTA_EXPORTS_PER_DAY` (24) in any 24 hours: beyond either, 429 with `Retry-After`.",
             "tags": ["jobs"],
             "security": BEARER,
             "requestBody": {"required": False, "content": json_content(ref("PostExportRequest"), {})},

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 
+from app import quotas
 from app.jobs.runner import Progress
 from app.models import raw_to_dict
 from app.posts.models import STATUSES, Post
 from app.uploads.service import with_attachments
+
+
+def prepare(user_id: str, export_id: str) -> Callable[[], None]:
+    """Before the job is queued: one export of the day's quota (429 once spent); what refunds it."""
+    charged = quotas.charge(user_id, "QUOTA_EXPORTS_PER_DAY", record_id=export_id)
+    return lambda: quotas.refund(charged)
 
 
 def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:

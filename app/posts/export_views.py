@@ -7,6 +7,7 @@ from flask import current_app, request, url_for
 from app.auth import current_user
 from app.jobs import service
 from app.posts.export_docs import SCHEMAS
+from app.posts.export_job import prepare
 from app.validation import parse_json_body, validate
 from app.views.base import BaseResource, make_api
 
@@ -23,13 +24,15 @@ class PostExportList(BaseResource):
         """Export your posts in the background."""
         if request.mimetype or request.content_length:  # a body is optional; when sent, it is `{}`
             validate(parse_json_body(), SCHEMAS["PostExportRequest"])
+        user_id = str(current_user.id)
         job = service.submit(
             KIND,
-            str(current_user.id),
+            user_id,
             {},
             total=0,
             fingerprint=b"{}",
             result_ttl=current_app.config["POST_EXPORT_TTL_SECONDS"],
+            prepare=lambda job_id: prepare(user_id, job_id),
         )
         return service.accepted(job, url_for("post_exports.postexportitem", export_id=job.id))
 

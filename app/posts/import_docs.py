@@ -23,12 +23,18 @@ IMPORT_BODY = {
 
 IMPORT_RESULT = {
     "type": "object",
-    "required": ["created", "alreadyPresent", "invalid", "errors"],
+    "required": ["created", "alreadyPresent", "invalid", "overQuota", "errors"],
     "additionalProperties": False,
     "properties": {
         "created": {"type": "integer", "minimum": 0},
         "alreadyPresent": {"type": "integer", "minimum": 0, "description": "Items a re-run found already there."},
         "invalid": {"type": "integer", "minimum": 0},
+        "overQuota": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Valid items not created because your daily quota of posts (QUOTA_POSTS_PER_DAY, "
+            "imports included) was used up; import them again once it frees.",
+        },
         "errors": {
             "type": "array",
             "description": "The first 50 invalid items, by index in the request's array.",
@@ -60,6 +66,7 @@ DONE_EXAMPLE = {
         "created": 1,
         "alreadyPresent": 0,
         "invalid": 1,
+        "overQuota": 0,
         "errors": [{"index": 1, "message": "title is required"}],
     },
 }
@@ -95,7 +102,9 @@ PATHS = {
             "description": "Answers at once with 202 and the job; a worker imports the posts. Up to 5 MiB of body "
             "(POST_IMPORT_MAX_BYTES) and two imports in flight per user (a third is 429). Items are checked by the "
             "job like `POST /posts` bodies (see `PostImportItem`); valid items are imported even when others are "
-            "not. Safe to retry with an `Idempotency-Key`.",
+            "not. Safe to retry with an `Idempotency-Key`. Quotas (429 naming the setting, with `Retry-After`): the "
+            "items count toward `QUOTA_IMPORT_ITEMS_PER_DAY` when submitted, and the posts created toward "
+            "`QUOTA_POSTS_PER_DAY` (items beyond it are counted in the result's `overQuota`).",
             "tags": ["jobs"],
             "security": BEARER,
             "parameters": [IDEMPOTENCY_KEY],

@@ -1,18 +1,29 @@
-"""The bulk import of posts, run by a worker: idempotent, so a job run twice leaves one copy of each post."""
+"""The bulk import of posts, run by a worker: idempotent, so a job run twice leaves one copy of each post.
+
+The items wait in MongoDB (`PostImportBatch`), named by the job's id; the job's arguments hold no payload.
+Imported posts count toward QUOTA_POSTS_PER_DAY: each batch takes what is left of it, and items beyond it are
+reported as `overQuota`, not created.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
+import ujson
+from flask import current_app
 from pymongo.errors import BulkWriteError
 
+from app import quotas
 from app.accounts import UNVERIFIED_PUBLISH, ensure_may_publish
 from app.errors import BadRequest, Forbidden
+from app.jobs.queue import will_retry
 from app.jobs.runner import JobFailed, Progress
 from app.models import User, utcnow
 from app.posts.import_docs import POST_IMPORT_ITEM
-from app.posts.models import Post, normalise_tags
+from app.posts.models import Post, PostImportBatch, normalise_tags
 from app.text import trim
 from app.validation import validate
 
@@ -82,22 +93,102 @@ def describe(error: BadRequest) -> str:
     return error.detail
 
 
+def prepare(user_id: str, import_id: str, items: list[Any]) -> Callable[[], None]:
+    """Before the job is queued: charge the items to the import quota and keep them; what undoes both.
+
+    429 once QUOTA_IMPORT_ITEMS_PER_DAY is spent, or while nothing is left of QUOTA_POSTS_PER_DAY (the job
+    would create nothing); the posts themselves are charged as the job creates them.
+    """
+    quotas.ensure_room(user_id, "QUOTA_POSTS_PER_DAY")
+    charged = quotas.charge(user_id, "QUOTA_IMPORT_ITEMS_PER_DAY", len(items), record_id=import_id)
+    try:
+        discard = keep_items(import_id, items)
+    except BaseException:
+        quotas.refund(charged)
+        raise
+
+    def undo() -> None:
+        discard()
+        quotas.refund(charged)
+
+    return undo
+
+
+def keep_items(import_id: str, items: list[Any]) -> Callable[[], None]:
+    """Store an import's items for its job, in batches (kept at most JOB_RESULT_TTL_SECONDS); what deletes them."""
+    expires = utcnow() + timedelta(seconds=current_app.config["JOB_RESULT_TTL_SECONDS"])
+    PostImportBatch.collection().insert_many(
+        [
+            {
+                "_id": str(uuid.uuid5(uuid.UUID(import_id), f"batch {number}")),
+                "job": import_id,
+                "index": number,
+                "items": ujson.dumps(items[start : start + BATCH]),
+                "expires_at": expires,
+            }
+            for number, start in enumerate(range(0, len(items), BATCH))
+        ]
+    )
+    return lambda: discard_items(import_id)
+
+
+def stored_batches(import_id: str, count: int) -> Iterator[tuple[int, list[Any]]]:
+    """Each stored batch's first index and items, in order; JobFailed when they expired before the job ran."""
+    cursor = PostImportBatch.collection().find({"job": import_id}, sort=[("index", 1)])
+    seen = 0
+    for batch in cursor:
+        items = ujson.loads(batch["items"])
+        yield batch["index"] * BATCH, items
+        seen += len(items)
+    if seen != count:
+        raise JobFailed("The import's posts were no longer kept when it ran; submit them again")
+
+
+def discard_items(import_id: str) -> None:
+    """Delete an import's stored items (it ended, or was never queued)."""
+    PostImportBatch.collection().delete_many({"job": import_id})
+
+
+def import_batch(
+    items: list[Any], start: int, author_id: str, import_id: str, may_publish: bool, errors: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Build, charge and insert one batch: its counts of created, present, invalid and over-quota items."""
+    documents = []
+    invalid = 0
+    for index, item in enumerate(items, start):
+        try:
+            documents.append(build(item, author_id, import_id, index, may_publish))
+        except BadRequest as error:
+            invalid += 1
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.append({"index": index, "message": describe(error)})
+    # One charge per batch, under an id the batch always gets: a re-run of the job is charged once.
+    charge_id = str(uuid.uuid5(uuid.UUID(import_id), f"posts {start}"))
+    allowed = quotas.charge_up_to(author_id, "QUOTA_POSTS_PER_DAY", len(documents), record_id=charge_id)
+    inserted, duplicates = insert(documents[:allowed])
+    return {"created": inserted, "present": duplicates, "invalid": invalid, "over": len(documents) - allowed}
+
+
 def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """Import every valid item; report the invalid ones by index (the first 50)."""
-    items, author_id, import_id = params["items"], params["userId"], params["jobId"]
-    may_publish = publishing_allowed(author_id)
-    created = present = invalid = 0
+    """Import every valid item the posts quota allows; report the invalid ones by index (the first 50)."""
+    author_id, import_id, count = params["userId"], params["jobId"], params["count"]
+    totals = {"created": 0, "present": 0, "invalid": 0, "over": 0}
     errors: list[dict[str, Any]] = []
-    for start in range(0, len(items), BATCH):
-        documents = []
-        for index in range(start, min(start + BATCH, len(items))):
-            try:
-                documents.append(build(items[index], author_id, import_id, index, may_publish))
-            except BadRequest as error:
-                invalid += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append({"index": index, "message": describe(error)})
-        inserted, duplicates = insert(documents)
-        created, present = created + inserted, present + duplicates
-        progress(min(start + BATCH, len(items)), len(items))
-    return {"created": created, "alreadyPresent": present, "invalid": invalid, "errors": errors}
+    succeeded = False
+    try:
+        may_publish = publishing_allowed(author_id)
+        for start, items in stored_batches(import_id, count):
+            counts = import_batch(items, start, author_id, import_id, may_publish, errors)
+            totals = {name: totals[name] + counts[name] for name in totals}
+            progress(min(start + len(items), count), count)
+        succeeded = True
+    finally:
+        if succeeded or not will_retry():  # the items stay only for a retry to come
+            discard_items(import_id)
+    return {
+        "created": totals["created"],
+        "alreadyPresent": totals["present"],
+        "invalid": totals["invalid"],
+        "overQuota": totals["over"],
+        "errors": errors,
+    }

@@ -8,6 +8,8 @@ from flask import current_app, request, url_for
 from app.auth import current_user
 from app.errors import BadRequest, UnprocessableContent
 from app.jobs import service
+from app.posts.import_job import prepare
+from app.posts.models import IMPORT_BATCHES
 from app.validation import parse_json_body
 from app.views.base import BaseResource, make_api
 
@@ -32,12 +34,16 @@ class PostImportList(BaseResource):
         limit = current_app.config["POST_IMPORT_MAX_ITEMS"]
         if len(items) > limit:
             raise UnprocessableContent(f"At most {limit} posts can be imported at once; split the import")
+        user_id = str(current_user.id)
         job = service.submit(
             KIND,
-            str(current_user.id),
-            {"items": items},
+            user_id,
+            # No payload in the job's arguments (they stay in Redis with its record): they name where `prepare`
+            # keeps the items, under the job's id, and how many there are.
+            {"itemsIn": IMPORT_BATCHES, "count": len(items)},
             total=len(items),
             fingerprint=ujson.dumps(items, sort_keys=True).encode(),  # the same posts, however spaced
+            prepare=lambda job_id: prepare(user_id, job_id, items),
         )
         return service.accepted(job, url_for("post_imports.postimportitem", import_id=job.id))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
-from mongoengine import CASCADE, IntField, ListField, StringField
+from mongoengine import CASCADE, DateTimeField, IntField, ListField, StringField
 
 from app.models.base import BaseDocument, UUIDReferenceField, utcnow
 from app.models.user import User
@@ -37,6 +37,31 @@ class Post(BaseDocument):
     version = IntField(required=True, min_value=1, default=1)
     # Ids of the author's ready uploads it shows, in order (app.uploads.service keeps them claimed).
     attachments = ListField(StringField(), max_length=10, default=list)
+
+
+IMPORT_BATCHES = "post_import_batches"
+
+
+class PostImportBatch(BaseDocument):
+    """Up to a batch of an import's items, kept as the JSON text the client sent, until the import ends.
+
+    An import's body (up to POST_IMPORT_MAX_BYTES) is kept here, not in the job's arguments in Redis: Redis
+    holds the rate limiter's counters and the mail queue in memory, and a job's arguments stay as long as its
+    record. The import deletes its batches when it ends; the TTL index drops those of a job that never ran.
+    Text, not documents: BSON could outgrow MongoDB's 16 MiB document limit where JSON fits (small numbers in
+    deep arrays), and the job checks each item itself.
+    """
+
+    COLLECTION: ClassVar[str] = IMPORT_BATCHES
+    meta: ClassVar[dict] = {
+        "collection": COLLECTION,
+        "indexes": [{"fields": ["job", "index"]}, {"fields": ["expires_at"], "expireAfterSeconds": 0}],
+    }
+
+    job = StringField(required=True)
+    index = IntField(required=True, min_value=0)
+    items = StringField(required=True)
+    expires_at = DateTimeField(required=True)
 
 
 def normalise_tags(tags: list[str]) -> list[str]:

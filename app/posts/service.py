@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from app import quotas
 from app.accounts import ensure_may_publish
 from app.errors import Forbidden, NotFound, PreconditionFailed
 from app.models import User
@@ -91,9 +92,10 @@ def stale_or_gone(post_id: str) -> Exception:
 
 
 def create_post(user: User, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Store a new post by `user` (publishing needs the right to publish); the raw document stored."""
+    """Store a new post by `user` (publishing needs the right to publish, and 429 once the day's quota is spent)."""
     if body.get("status") == "published":
         ensure_may_publish(user)
+    charged = quotas.charge(str(user.id), "QUOTA_POSTS_PER_DAY")
     raw = new_post_document(
         author=str(user.id),
         title=trim(body["title"]),
@@ -101,9 +103,13 @@ def create_post(user: User, body: Mapping[str, Any]) -> dict[str, Any]:
         tags=normalise_tags(body.get("tags", [])),
         status=body.get("status", "draft"),
     )
-    with attaching(raw["_id"], raw["author"], body.get("attachments"), []) as attachments:
-        raw["attachments"] = attachments or []
-        Post.collection().insert_one(raw)
+    try:
+        with attaching(raw["_id"], raw["author"], body.get("attachments"), []) as attachments:
+            raw["attachments"] = attachments or []
+            Post.collection().insert_one(raw)
+    except BaseException:
+        quotas.refund(charged)  # no post, no charge
+        raise
     return raw
 
 

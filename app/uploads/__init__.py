@@ -13,10 +13,11 @@ from app import events
 from app.database import register_models
 from app.docs import add_docs
 from app.models import User
-from app.uploads import docs, service, views
+from app.uploads import docs, s3, service, views
 from app.uploads.commands import purge_uploads
 from app.uploads.models import Upload
 from app.views.router import add_views
+from config import ConfigError
 
 NEEDS: tuple[str, ...] = ()
 
@@ -26,8 +27,25 @@ def discard_account_uploads(user: User) -> None:
     service.discard_uploads(owner=str(user.id))
 
 
+def check_credentials(app: Flask) -> None:
+    """Production with a bucket refuses to start without credentials for it (else every grant would fail).
+
+    Credentials are not settings (boto3 finds them: environment, files, container or web-identity role), so
+    this asks boto3's chain, without the instance metadata service unless AWS_EC2_METADATA_DISABLED=false
+    (see `s3.credentials_available`). Development and tests may run without: the embedded store brings its own.
+    """
+    production = not app.config["ALLOW_EMBEDDED_DB"]
+    if production and not app.config["S3_EMBEDDED"] and not s3.credentials_available():
+        raise ConfigError(
+            "AWS_ACCESS_KEY_ID is not set and boto3 finds no other credentials for S3_BUCKET: set "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or a role (on EC2 with an instance profile, also "
+            "AWS_EC2_METADATA_DISABLED=false)"
+        )
+
+
 def init_app(app: Flask) -> None:
     """Serve `/uploads`, add `purge-uploads`, and remove a deleted account's files."""
+    check_credentials(app)
     app.extensions["uploads"] = {"stores": {}}
     add_views(app, views)
     add_docs(app, docs)

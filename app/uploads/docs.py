@@ -179,7 +179,9 @@ PATHS = {
             "server chose, bound to the exact size, content type, `Content-Disposition: attachment` and your id, "
             "valid for about 5 minutes. Post every `uploadFields` entry, then the file as `file`, as "
             "multipart/form-data to `uploadUrl` (with curl: `--form-string` for each field, then "
-            "`-F file=@cat.png`), then call complete.",
+            "`-F file=@cat.png`), then call complete. The declared size counts toward "
+            "`QUOTA_UPLOAD_BYTES_PER_DAY` (200 MiB in any 24 hours) at once: a grant that would cross it is 429 "
+            "naming it, with `Retry-After`.",
             "tags": ["uploads"],
             "security": BEARER,
             "requestBody": json_body(

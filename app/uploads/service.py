@@ -18,12 +18,13 @@ from typing import Any
 
 from flask import current_app
 
+from app import quotas
 from app.errors import BadRequest, Conflict, Gone, NotFound, ServiceUnavailable, UnprocessableContent
 from app.models import User, utcnow
 from app.models.serialize import isoformat
 from app.text import trim
 from app.uploads.models import CONTENT_TYPES, Upload
-from app.uploads.s3 import StoreUnavailable
+from app.uploads.s3 import ObjectChanged, ObjectStore, StoreUnavailable
 from app.uploads.store import current_store
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,12 @@ SIGNATURES = {
     "image/webp": lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP",
 }
 SIGNATURE_BYTES = 16
+STRAY_BATCH = 1000
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_NAME = 100
 UNAVAILABLE = "The file store is unavailable; try again shortly"
+CHANGED = "The uploaded file was replaced while it was being checked; nothing was copied: complete it again"
 
 
 def store_needed(fn: Callable) -> Callable:
@@ -122,12 +125,28 @@ def attachment_body(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 @store_needed
 def grant_upload(user: User, filename: str, content_type: str, size: int) -> dict[str, Any]:
-    """Record a pending upload and sign a POST policy for exactly this file at a key the server chose."""
+    """Record a pending upload and sign a POST policy for exactly this file at a key the server chose.
+
+    The declared size counts toward QUOTA_UPLOAD_BYTES_PER_DAY now (429 once spent): the policy lets the store
+    take exactly that many bytes, whether or not the upload is ever completed.
+    """
     config = current_app.config
     limit = config["UPLOAD_MAX_BYTES"]
     if size > limit:
         raise field_error("size", f"must be at most {limit} bytes", f"The file is larger than the {limit} byte limit")
     name = download_name(filename)
+    charged = quotas.charge(str(user.id), "QUOTA_UPLOAD_BYTES_PER_DAY", size)
+    try:
+        return signed_grant(user, name, content_type, size)
+    except BaseException:
+        quotas.refund(charged)  # no grant, no charge (the store was down, say)
+        raise
+
+
+def signed_grant(user: User, name: str, content_type: str, size: int) -> dict[str, Any]:
+    """The pending upload, recorded, and its signed POST policy."""
+    config = current_app.config
+    store = current_store()  # first: building it can take a moment, and the expiry below must match the policy's
     seconds = config["UPLOAD_GRANT_SECONDS"]
     upload = Upload(
         owner=user,
@@ -147,7 +166,7 @@ def grant_upload(user: User, filename: str, content_type: str, size: int) -> dic
     # bound the size (a presigned PUT cannot). boto3 adds the bucket and key conditions.
     conditions: list[Any] = [{name: value} for name, value in fields.items()]
     conditions.append(["content-length-range", size, size])
-    url, form = current_store().presigned_post(upload.key, fields, conditions, seconds)
+    url, form = store.presigned_post(upload.key, fields, conditions, seconds)
     upload.save(force_insert=True)
     return {
         "id": str(upload.id),
@@ -188,15 +207,27 @@ def problems_with(raw: Mapping[str, Any], size: int, content_type: str, owner: s
 
 @store_needed
 def complete_upload(upload_id: str, user: User) -> dict[str, Any]:
-    """Verify what the store holds, copy it to its final key and mark it ready; safe to repeat."""
+    """Verify what the store holds, copy it to its final key and mark it ready; safe to repeat.
+
+    Every read after the first names the version it saw (its ETag), and the copy is conditional on it: a
+    grant lets its holder post to the pending key again until it expires, so a file swapped in after the
+    checks would otherwise be served unchecked. A swap is 409 and nothing is copied.
+    """
     raw = own_upload(upload_id, user)
     if raw["status"] == "ready":
         return upload_body(raw)
-    store = current_store()
+    try:
+        return _verify_and_copy(raw, current_store())
+    except ObjectChanged:
+        raise Conflict(CHANGED) from None
+
+
+def _verify_and_copy(raw: Mapping[str, Any], store: ObjectStore) -> dict[str, Any]:
+    """The checks and the conditional copy of `complete_upload`."""
     stored = store.head(raw["key"])
     if stored is None:
         return _nothing_uploaded(raw)
-    head = store.first_bytes(raw["key"], SIGNATURE_BYTES)
+    head = store.first_bytes(raw["key"], SIGNATURE_BYTES, etag=stored.etag)
     problems = problems_with(raw, stored.size, stored.content_type, stored.metadata.get("owner", ""), head)
     if problems:
         store.delete([raw["key"]])
@@ -209,6 +240,7 @@ def complete_upload(upload_id: str, user: User) -> dict[str, Any]:
     store.copy(
         raw["key"],
         final,
+        etag=stored.etag,
         content_type=raw["content_type"],
         disposition=attachment_disposition(raw["filename"]),
         metadata={"owner": raw["owner"]},
@@ -296,6 +328,39 @@ def purge_uploads(grace_seconds: int) -> int:
             removed += collection.delete_many(
                 {"_id": {"$in": [r["_id"] for r in found]}, "status": status}
             ).deleted_count
+    return removed
+
+
+@store_needed
+def purge_stray_objects(older_than_seconds: int) -> int:
+    """Delete objects under `pending/` that no pending upload owns, written more than `older_than_seconds` ago.
+
+    A grant can be used until it expires, also after its upload was completed (or deleted, or purged): what
+    it writes then is owned by nobody and would otherwise stay in the bucket. Objects younger than a grant's
+    lifetime are left alone, since a grant just given may not be recorded yet.
+    """
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    collection = Upload.collection()
+    removed = 0
+    batch: list[str] = []
+
+    def flush() -> int:
+        ids = [key.removeprefix("pending/") for key in batch]  # a pending upload's key is `pending/<its id>`
+        owned = {raw["key"] for raw in collection.find({"_id": {"$in": ids}, "status": "pending"}, {"key": 1})}
+        stray = [key for key in batch if key not in owned]
+        current_store().delete(stray)
+        batch.clear()
+        return len(stray)
+
+    for key, written in current_store().list_keys("pending/"):
+        if written < cutoff:
+            batch.append(key)
+        if len(batch) >= STRAY_BATCH:
+            removed += flush()
+    if batch:
+        removed += flush()
+    if removed:
+        log.info("purge: deleted %d stray objects under pending/", removed)
     return removed
 
 

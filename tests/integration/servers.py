@@ -182,6 +182,9 @@ class ServersTestCase(unittest.TestCase):
             "RATELIMIT_STORAGE_URI": redis_uri,
             "REDIS_URL": redis_uri,  # the job queue; production requires one
             "S3_BUCKET": "uploads",  # production requires one; nothing calls the store unless a test uploads
+            # ... and credentials for it (a store of its own brings its own, in `extra`)
+            "AWS_ACCESS_KEY_ID": "unused-key",
+            "AWS_SECRET_ACCESS_KEY": "unused-secret",
             # Production requires a mail server; nothing listens here, so queued mail waits (no worker runs it)
             # unless a test brings its own (start_smtp) and a worker.
             "MAIL_SERVER": "127.0.0.1",

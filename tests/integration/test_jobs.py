@@ -56,6 +56,9 @@ class JobsEndToEnd(ServersTestCase):
             WEB_CONCURRENCY="2",
             LOG_LEVEL="INFO",
             RATELIMIT_WRITE="1000 per minute",
+            # These tests import thousands of posts to watch workers; the quotas have their own tests.
+            QUOTA_POSTS_PER_DAY="0",
+            QUOTA_IMPORT_ITEMS_PER_DAY="0",
             **self.extra,
         )
         self.port = self.start_app(self.env)
@@ -110,6 +113,7 @@ class TestImportWithRealWorkers(JobsEndToEnd):
                 "created": 9_999,
                 "alreadyPresent": 0,
                 "invalid": 1,
+                "overQuota": 0,
                 "errors": [{"index": 17, "message": "title is required"}],
             },
         )

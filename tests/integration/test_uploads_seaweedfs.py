@@ -8,12 +8,14 @@ Without the `weed` binary the tests are skipped, or fail when REQUIRE_SEAWEEDFS 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 import unittest
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from unittest import mock
 from urllib.parse import urlsplit
 
 import boto3
@@ -21,12 +23,17 @@ import requests
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
+from app import create_app
+from app.database import disconnect_db
+from app.uploads.s3 import ObjectStore
+from config import TestConfig
 from tests.integration.servers import BIN, ROOT, WEED, SeaweedFS, ServersTestCase, call, free_port
 
 PASSWORD = "correct horse battery"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200)
 GRANT_SECONDS = 2
 CDN = "https://cdn.example.test"
+QUOTA_BYTES = 4 * len(PNG)  # the second app's daily upload quota
 
 
 class Servers(ServersTestCase):
@@ -67,7 +74,12 @@ class TestUploadsOnSeaweedFS(unittest.TestCase):
         )
         cls.port = servers.start_app(cls.env)
         cls.short_port = servers.start_app(
-            {**cls.env, "UPLOAD_GRANT_SECONDS": str(GRANT_SECONDS), "MEDIA_BASE_URL": CDN}
+            {
+                **cls.env,
+                "UPLOAD_GRANT_SECONDS": str(GRANT_SECONDS),
+                "MEDIA_BASE_URL": CDN,
+                "QUOTA_UPLOAD_BYTES_PER_DAY": str(QUOTA_BYTES),
+            }
         )
         cls.s3 = boto3.client(
             "s3",
@@ -250,6 +262,106 @@ class TestUploadsOnSeaweedFS(unittest.TestCase):
             requests.get(f"{self.store.endpoint}/{self.store.bucket}/media/{grant['id']}.png", timeout=20).status_code,
             403,
         )
+
+    def test_a_file_swapped_between_the_checks_and_the_copy_is_409_and_nothing_is_copied(self):
+        """The grant lets its holder post to the pending key again while it lasts. The app runs in this process
+        (against the same SeaweedFS) so the swap lands exactly between the last read and the copy: the store
+        itself must refuse the conditional copy (CopySourceIfMatch)."""
+        environ = {**self.store.env(), "AWS_EC2_METADATA_DISABLED": "true"}
+        with mock.patch.dict(os.environ, environ):
+            app = create_app(type("OnSeaweedFS", (TestConfig,), {k: v for k, v in environ.items() if k.isupper()}))
+        self.addCleanup(disconnect_db)
+        client = app.test_client()
+        email = f"swap-{uuid.uuid4().hex[:8]}@example.com"
+        client.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "displayName": "S"})
+        token = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).get_json()["accessToken"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        with mock.patch.dict(os.environ, environ):
+            grant = client.post(
+                "/api/v1/uploads",
+                json={"filename": "cat.png", "contentType": "image/png", "size": len(PNG)},
+                headers=bearer,
+            ).get_json()
+            self.assertEqual(self.post_file(grant).status_code, 204)
+            swapped = PNG[:-1] + b"!"  # the same size and signature, other bytes: only the version differs
+            read = ObjectStore.first_bytes
+
+            def read_then_swap(store: ObjectStore, key: str, count: int, *, etag: str) -> bytes:
+                head = read(store, key, count, etag=etag)
+                self.assertEqual(self.post_file(grant, swapped).status_code, 204)  # after the last check
+                return head
+
+            with mock.patch.object(ObjectStore, "first_bytes", autospec=True, side_effect=read_then_swap):
+                refused = client.post(f"/api/v1/uploads/{grant['id']}/complete", headers=bearer)
+
+            self.assertEqual(refused.status_code, 409, refused.get_data(as_text=True))
+            self.assertIn("replaced", refused.get_json()["detail"])
+            self.assertFalse(self.exists(f"media/{grant['id']}.png"))  # nothing copied
+            again = client.post(f"/api/v1/uploads/{grant['id']}/complete", headers=bearer)  # checks the new file
+            self.assertEqual(again.status_code, 200, again.get_data(as_text=True))
+        stored = self.s3.get_object(Bucket=self.store.bucket, Key=f"media/{grant['id']}.png")["Body"].read()
+        self.assertEqual(stored, swapped)
+
+    def test_credentials_the_store_refuses_are_503_not_500(self):
+        environ = {**self.store.env(), "AWS_SECRET_ACCESS_KEY": "not-the-secret", "AWS_EC2_METADATA_DISABLED": "true"}
+        with mock.patch.dict(os.environ, environ):
+            app = create_app(type("WrongKey", (TestConfig,), {k: v for k, v in environ.items() if k.startswith("S3_")}))
+            self.addCleanup(disconnect_db)
+            client = app.test_client()
+            email = f"key-{uuid.uuid4().hex[:8]}@example.com"
+            client.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "displayName": "K"})
+            login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).get_json()
+            bearer = {"Authorization": f"Bearer {login['accessToken']}"}
+            declared = {"filename": "cat.png", "contentType": "image/png", "size": len(PNG)}
+            grant = client.post("/api/v1/uploads", json=declared, headers=bearer)  # signing is local: it works
+            self.assertEqual(grant.status_code, 201)
+
+            completed = client.post(f"/api/v1/uploads/{grant.get_json()['id']}/complete", headers=bearer)
+
+        self.assertEqual(completed.status_code, 503, completed.get_data(as_text=True))
+        self.assertEqual(completed.headers["Retry-After"], "5")
+
+    def test_a_pending_object_written_after_completion_is_purged_once_older_than_a_grant(self):
+        token = self.user()
+        grant = self.grant(token, port=self.short_port)  # a two-second grant
+        self.assertEqual(self.post_file(grant).status_code, 204)
+        self.assertEqual(self.complete(grant["id"], token, port=self.short_port).status, 200)
+        stray = grant["uploadFields"]["key"]
+        self.assertEqual(self.post_file(grant).status_code, 204)  # the grant still works after completion
+        self.assertTrue(self.exists(stray))
+        waiting = self.grant(token)  # a five-minute grant, uploaded and not completed: its object is owned
+        self.assertEqual(self.post_file(waiting).status_code, 204)
+        time.sleep(GRANT_SECONDS + 1.1)
+
+        purge = subprocess.run(
+            [str(BIN / "flask"), "--app", "server", "purge-uploads"],
+            cwd=ROOT,
+            env={**self.env, "UPLOAD_GRANT_SECONDS": str(GRANT_SECONDS)},
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+
+        self.assertEqual(purge.returncode, 0, purge.stderr.decode()[-2000:])
+        self.assertIn("stray objects", purge.stdout.decode())
+        self.assertFalse(self.exists(stray))
+        self.assertTrue(self.exists(f"media/{grant['id']}.png"))
+        self.assertTrue(self.exists(waiting["uploadFields"]["key"]))
+        self.assertEqual(self.complete(waiting["id"], token).status, 200)
+
+    def test_the_upload_quota_counts_declared_bytes_at_grant_and_a_crossing_grant_is_429(self):
+        token = self.user()
+        for _ in range(4):
+            self.grant(token, port=self.short_port)  # never uploaded: granted bytes count all the same
+
+        refused = self.api(
+            "POST", "uploads", {"filename": "cat.png", "contentType": "image/png", "size": 1}, token, self.short_port
+        )
+
+        problem = self.assert_problem(refused, 429)
+        self.assertIn("QUOTA_UPLOAD_BYTES_PER_DAY", problem["detail"])
+        self.assertTrue(86_000 < int(refused.headers["Retry-After"]) <= 86_400, refused.headers["Retry-After"])
+        self.grant(self.user(), port=self.short_port)  # another account has its own
 
     def test_store_stopped_is_503_and_restarted_works_again_without_restarting_the_app(self):
         token = self.user()

@@ -150,6 +150,31 @@ class TestRefusals(ChangeBase):
 
         self.assertEqual(statuses, [202] * 5 + [429])
 
+    def test_three_confirmations_per_target_address_an_hour_across_accounts(self):
+        target = random_email()
+        accounts = [self.login(self.make_user().email) for _ in range(4)]
+        spellings = [target, target.upper(), f"  {target} ", target]  # one address, however it is spelled
+
+        statuses = [
+            self.change(email, token=token).status_code for email, token in zip(spellings, accounts, strict=True)
+        ]
+
+        self.assertEqual(statuses, [202, 202, 202, 429])
+        refused = self.change(target, token=accounts[3])
+        problem = self.assert_problem(refused, 429)
+        self.assertIn("this address", problem["detail"])
+        self.assertTrue(3500 <= int(refused.headers["Retry-After"]) <= 3600, refused.headers["Retry-After"])
+        self.assertEqual(self.change(random_email(), token=accounts[3]).status_code, 202)  # another address: fine
+        self.run_jobs()
+        self.assertEqual(len(self.mailbox.to(target)), 3)
+
+    def test_wrong_passwords_do_not_spend_an_addresss_budget(self):
+        target = random_email()
+        for _ in range(3):
+            self.assert_problem(self.change(target, password="wrong password!"), 403)
+
+        self.assertEqual(self.change(target).status_code, 202)
+
     def test_the_queue_down_is_503(self):
         self.stop(self.redis_process)
 

@@ -93,10 +93,12 @@ class TestSubmit(ImportsBase):
         location = self.submit(items).headers["Location"]
         job_id = location.rsplit("/", 1)[1]
         self.run_jobs()
-        with self.app.app_context():  # the same job delivered again, as after a killed worker
-            again = post_import.run({"items": items, "userId": str(self.user.id), "jobId": job_id}, lambda *a: None)
+        params = {"itemsIn": "post_import_batches", "count": 7, "userId": str(self.user.id), "jobId": job_id}
+        with self.app.app_context():  # the same job delivered again, as after a worker killed before it cleaned up
+            post_import.keep_items(job_id, items)
+            again = post_import.run(params, lambda *a: None)
 
-        self.assertEqual(again, {"created": 0, "alreadyPresent": 7, "invalid": 0, "errors": []})
+        self.assertEqual(again, {"created": 0, "alreadyPresent": 7, "invalid": 0, "overQuota": 0, "errors": []})
         self.assertEqual(len(self.posts_of(self.user)), 7)
 
     def test_ten_thousand_items_are_accepted_and_one_more_is_422(self):

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,10 +20,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from app import create_app
+from app.database import init_db
+from app.models import QuotaUsage
+from app.uploads import service
 from app.uploads.models import Upload
 from app.uploads.store import current_store
 from config import ConfigError, DevConfig, ProductionConfig, TestConfig, uploads
 from scripts.ports import free_port
+from tests.test_config import PRODUCTION_ENV
 from tests.views import TCBase
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(84)
@@ -98,6 +104,15 @@ class UploadsBase(TCBase):
         self.assert_problem(response, 503)
         self.assertEqual(response.headers["Retry-After"], "5")
         self.assertNotIn("127.0.0.1", response.get_data(as_text=True))
+
+
+def paged_by_one(store: Any, prefix: str):
+    """The store's listing, one key a page: the purge must follow every page."""
+    paginator = store._client.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=store.bucket, Prefix=prefix, PaginationConfig={"PageSize": 1}):
+        assert len(page.get("Contents", [])) <= 1
+        for entry in page.get("Contents", []):
+            yield entry["Key"], entry["LastModified"]
 
 
 def policy_of(grant: dict[str, Any]) -> dict[str, Any]:
@@ -251,6 +266,42 @@ class TestGrantThrottling(UploadsBase):
         self.assertIn("Retry-After", response.headers)
 
 
+class SmallDailyQuota(TestConfig):
+    QUOTA_UPLOAD_BYTES_PER_DAY = 250
+
+
+class TestUploadQuota(UploadsBase):
+    config = SmallDailyQuota
+
+    def test_declared_bytes_count_at_grant_and_the_grant_crossing_the_quota_is_429(self):
+        self.grant(size=100)
+        self.grant(size=100)
+
+        response = self.request(
+            "POST", "uploads", json={"filename": "a.png", "contentType": "image/png", "size": 100}, token=self.token
+        )
+
+        problem = self.assert_problem(response, 429)
+        self.assertIn("QUOTA_UPLOAD_BYTES_PER_DAY", problem["detail"])
+        self.assertTrue(86_300 <= int(response.headers["Retry-After"]) <= 86_400)
+        self.grant(size=50)  # what is left still fits
+        self.grant(token=self.other_token, size=250)  # per account
+        with self.app.app_context():
+            self.assertEqual(Upload.objects(owner=self.user.id).count(), 3)
+
+    def test_deleting_an_upload_gives_nothing_back(self):
+        """The bytes were accepted by the store when granted: deleting cannot be a way around the quota."""
+        grant = self.grant(size=200)
+        self.assertEqual(self.request("DELETE", f"uploads/{grant['id']}", token=self.token).status_code, 204)
+
+        self.assert_problem(
+            self.request(
+                "POST", "uploads", json={"filename": "a.png", "contentType": "image/png", "size": 100}, token=self.token
+            ),
+            429,
+        )
+
+
 class SmallUploads(TestConfig):
     UPLOAD_MAX_BYTES = 64
 
@@ -395,6 +446,47 @@ class TestComplete(UploadsBase):
         self.assertEqual(self.complete(grant["id"]).status_code, 200)
 
 
+class TestSwapAtCompletion(UploadsBase):
+    def test_a_file_swapped_after_it_was_checked_is_409_and_nothing_is_copied(self):
+        """The grant lets its holder post to the pending key again: what is copied must be what was checked.
+
+        moto honours If-Match on reads, not CopySourceIfMatch; the swap between the last read and the copy
+        is proven against SeaweedFS (tests/integration/test_uploads_seaweedfs.py).
+        """
+        grant = self.grant()
+        self.assertEqual(self.post_file(grant, PNG).status_code, 204)
+        swapped = b"\x89PNG\r\n\x1a\n" + bytes(len(PNG) - 9) + b"!"  # the same size, other bytes
+        with self.app.app_context():
+            store = current_store()
+        checked = store.head
+
+        def head_then_swap(key: str):
+            found = checked(key)
+            self.post_file(grant, swapped)  # between the check of what is stored and the reads after it
+            return found
+
+        with mock.patch.object(store, "head", side_effect=head_then_swap):
+            problem = self.assert_problem(self.complete(grant["id"]), 409)
+
+        self.assertIn("replaced", problem["detail"])
+        self.assertFalse(self.object_exists(f"media/{grant['id']}.png"))
+        self.assertEqual(self.stored(grant["id"])["status"], "pending")
+        self.assertEqual(self.complete(grant["id"]).status_code, 200)  # completing again checks the new file
+
+    def test_the_copy_names_the_version_that_was_checked(self):
+        grant = self.grant()
+        self.post_file(grant, PNG)
+        with self.app.app_context():
+            store = current_store()
+            etag = store.head(grant["uploadFields"]["key"]).etag
+
+        with mock.patch.object(store, "copy", wraps=store.copy) as copy:
+            self.assertEqual(self.complete(grant["id"]).status_code, 200)
+
+        self.assertEqual(copy.call_args.kwargs["etag"], etag)
+        self.assertTrue(etag)
+
+
 class TestReadAndDelete(UploadsBase):
     def test_ready_upload_shows_its_url(self):
         ready = self.ready()
@@ -493,6 +585,43 @@ class TestPurge(UploadsBase):
         self.assertFalse(self.object_exists(expired["uploadFields"]["key"]))
         self.assertEqual(self.stored(fresh["id"])["status"], "pending")
         self.assertEqual(self.stored(ready["id"])["status"], "ready")
+
+    def test_objects_under_pending_that_no_pending_upload_owns_are_deleted_once_older_than_a_grant(self):
+        completed = self.grant()
+        self.post_file(completed, PNG)
+        self.assertEqual(self.complete(completed["id"]).status_code, 200)
+        stray = completed["uploadFields"]["key"]
+        self.assertEqual(self.post_file(completed, PNG).status_code, 204)  # the grant is still good after completion
+        waiting = self.grant()
+        self.post_file(waiting, PNG)
+
+        # The embedded store lives as long as the process: other tests' objects may be there too.
+        with self.app.app_context():
+            service.purge_stray_objects(3600)  # younger than that: left alone
+            self.assertTrue(self.object_exists(stray))
+            self.assertGreaterEqual(service.purge_stray_objects(0), 1)
+
+        self.assertFalse(self.object_exists(stray))
+        self.assertTrue(self.object_exists(waiting["uploadFields"]["key"]))  # owned by a pending upload
+        self.assertTrue(self.object_exists(f"media/{completed['id']}.png"))
+        self.assertEqual(self.complete(waiting["id"]).status_code, 200)
+
+    def test_the_command_reports_stray_objects_and_lists_them_page_by_page(self):
+        grants = [self.grant() for _ in range(3)]
+        for grant in grants:
+            self.post_file(grant, PNG)
+        with self.app.app_context():
+            Upload.objects(id__in=[g["id"] for g in grants]).delete()  # as if their records were gone
+        self.app.config["UPLOAD_GRANT_SECONDS"] = 1
+        time.sleep(1.1)
+
+        with mock.patch("app.uploads.s3.ObjectStore.list_keys", autospec=True, side_effect=paged_by_one):
+            result = self.purge()
+
+        self.assertEqual(result.exit_code, 0, result.output)
+        self.assertRegex(result.output, r"and ([3-9]|\d\d+) stray objects")  # other tests' may be there too
+        for grant in grants:
+            self.assertFalse(self.object_exists(grant["uploadFields"]["key"]))
 
     def test_the_default_grace_keeps_recently_expired_uploads(self):
         grant = self.grant()
@@ -705,6 +834,47 @@ class TestStorageConfig(TCBase):
             DevConfig.settings({"MEDIA_BASE_URL": "https://cdn.example.com/"})["MEDIA_BASE_URL"],
             "https://cdn.example.com",
         )
+
+    def test_production_with_a_bucket_and_no_credentials_refuses_to_start_naming_aws_access_key_id(self):
+        """boto3's chain finds nothing: not in the environment, no files, and the instance metadata service is
+        not asked (the check must not wait on the network: any connection fails this test)."""
+        environ = {
+            **{k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("AWS_")},
+            "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        }
+        no_network = mock.patch("socket.socket.connect", side_effect=AssertionError("the check used the network"))
+        with mock.patch.dict(os.environ, environ, clear=True), no_network:
+            with self.assertRaisesRegex(ConfigError, "AWS_ACCESS_KEY_ID"):
+                create_app("production")
+            os.environ.update(AWS_ACCESS_KEY_ID="key", AWS_SECRET_ACCESS_KEY="secret")
+            app = create_app("production")  # the same environment with credentials starts
+        self.assertEqual(app.config["S3_BUCKET"], "uploads")
+        init_db(self.app)  # the production app took the default connection: give the test's back
+
+    def test_missing_credentials_at_request_time_are_503_and_spend_no_quota(self):
+        with self.app.app_context():
+            endpoint = current_store().settings.endpoint_url
+        self.app.config.update(
+            S3_EMBEDDED=False, S3_ENDPOINT_URL=endpoint, S3_BUCKET="uploads", S3_ADDRESSING_STYLE="path"
+        )
+        _, token = self.auth()
+        environ = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+            "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        with mock.patch.dict(os.environ, environ, clear=True):
+            response = self.request(
+                "POST", "uploads", json={"filename": "a.png", "contentType": "image/png", "size": 10}, token=token
+            )
+
+        self.assert_problem(response, 503)
+        self.assertEqual(response.headers["Retry-After"], "5")
+        with self.app.app_context():
+            self.assertEqual(Upload.objects.count(), 0)
+            self.assertEqual(QuotaUsage.objects.count(), 0)
 
     def test_building_the_app_starts_no_store(self):
         """The reloader's watcher process builds the app but never serves: only first use starts the store."""
