@@ -179,7 +179,9 @@ def list_posts() -> Response:
     page = int(request.args.get("page", 1))
     query = {"status": "published"}
     total = db.posts.count_documents(query)
-    cursor = db.posts.find(query, sort=[("created_at", -1)], skip=(page - 1) * per_page, limit=per_page)
+    # `_id` breaks ties, as the app's lists do: without it a real server may repeat or skip items across pages.
+    sort = [("created_at", -1), ("_id", -1)]
+    cursor = db.posts.find(query, sort=sort, skip=(page - 1) * per_page, limit=per_page)
     items = [post_json(doc) for doc in cursor]
     pages = max(1, -(-total // per_page))
     body = {"items": items, "page": page, "perPage": per_page, "total": total, "totalPages": pages}
