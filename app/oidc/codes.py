@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from app.models import User, utcnow
+from app.models import BaseDocument, User, utcnow
 from app.oidc.models import LinkCode, LinkTicket, LoginCode, OidcState
 from app.one_time import digest, is_live, new_secret, verifier_matches
 
@@ -38,18 +38,19 @@ class SignIn(NamedTuple):
     method: str
 
 
+def issue(model: type[BaseDocument], hash_field: str, seconds: int, **fields: Any) -> str:
+    """A new one-time secret for `model`, stored only as its digest under `hash_field`, live for `seconds`."""
+    secret = new_secret()
+    model(**{hash_field: digest(secret)}, expires_at=_expiry(seconds), **fields).save(force_insert=True)
+    return secret
+
+
 def issue_login_code(user: User, provider: str, code_challenge: str) -> str:
     """A login code for `user`, who signed in with `provider`, valid once for LOGIN_CODE_SECONDS, with the client's
     verifier only."""
-    code = new_secret()
-    LoginCode(
-        code_hash=digest(code),
-        user=user,
-        provider=provider,
-        code_challenge=code_challenge,
-        expires_at=_expiry(LOGIN_CODE_SECONDS),
-    ).save(force_insert=True)
-    return code
+    return issue(
+        LoginCode, "code_hash", LOGIN_CODE_SECONDS, user=user, provider=provider, code_challenge=code_challenge
+    )
 
 
 def spend_login_code(code: str, code_verifier: str) -> SignIn | None:
@@ -63,15 +64,9 @@ def spend_login_code(code: str, code_verifier: str) -> SignIn | None:
 
 def issue_link_ticket(user: User, provider: str, code_challenge: str) -> str:
     """A ticket that lets one browser start linking `provider` to `user`, once, for LINK_TICKET_SECONDS."""
-    ticket = new_secret()
-    LinkTicket(
-        ticket_hash=digest(ticket),
-        user=user,
-        provider=provider,
-        code_challenge=code_challenge,
-        expires_at=_expiry(LINK_TICKET_SECONDS),
-    ).save(force_insert=True)
-    return ticket
+    return issue(
+        LinkTicket, "ticket_hash", LINK_TICKET_SECONDS, user=user, provider=provider, code_challenge=code_challenge
+    )
 
 
 def spend_link_ticket(ticket: str, provider: str) -> dict[str, Any] | None:
@@ -84,16 +79,8 @@ def spend_link_ticket(ticket: str, provider: str) -> dict[str, Any] | None:
 
 def issue_link_code(user: User, provider: str, code_challenge: str, identity: dict[str, Any]) -> str:
     """A link code for the account that asked: the proven `identity` (subject, email, email_verified) waits."""
-    code = new_secret()
-    LinkCode(
-        code_hash=digest(code),
-        user=user,
-        provider=provider,
-        code_challenge=code_challenge,
-        expires_at=_expiry(LINK_CODE_SECONDS),
-        **identity,
-    ).save(force_insert=True)
-    return code
+    fields = {"user": user, "provider": provider, "code_challenge": code_challenge, **identity}
+    return issue(LinkCode, "code_hash", LINK_CODE_SECONDS, **fields)
 
 
 def spend_link_code(code: str, provider: str) -> dict[str, Any] | None:

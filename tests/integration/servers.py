@@ -21,6 +21,7 @@ from typing import Any
 
 from scripts.ports import free_port, wait_for_port
 from tests.mongo_shim import NX_27017, nx_command, shim_command
+from tests.mongo_shim import stop as stop_process
 
 __all__ = [
     "OidcProvider",
@@ -121,12 +122,7 @@ class ServersTestCase(unittest.TestCase):
     @staticmethod
     def stop(process: subprocess.Popen) -> None:
         if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
     def start_redis(self) -> str:
         port = free_port()
