@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import boto3
 import requests
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from app import create_app
 from app.database import disconnect_db
@@ -113,6 +113,18 @@ class TestUploadsOnSeaweedFS(unittest.TestCase):
         return requests.post(
             grant["uploadUrl"], data=fields, files={"file": ("cat.png", data, "image/png")}, timeout=20
         )
+
+    def wait_until_stored(self, key: str, seconds: float = 30) -> None:
+        """Return once the store serves `key` again (errors while it comes back count as not yet)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if self.exists(key):
+                    return
+            except (ClientError, BotoCoreError):
+                pass
+            time.sleep(0.2)
+        self.fail(f"the store did not serve {key} again within {seconds} s")
 
     def exists(self, key: str) -> bool:
         try:
@@ -376,6 +388,9 @@ class TestUploadsOnSeaweedFS(unittest.TestCase):
                 self.assertNotIn(str(self.store.ports["s3.port"]), problem["detail"])
         finally:
             self.store.start()
+        # `weed mini` answers on its S3 port before its volume serves the objects it held: wait for the file
+        # (as a client honouring Retry-After would), then the same app completes it.
+        self.wait_until_stored(f"pending/{grant['id']}")
 
         self.assertEqual(self.complete(grant["id"], token).status, 200)
         self.assertEqual(self.api("DELETE", f"uploads/{grant['id']}", token=token).status, 204)
