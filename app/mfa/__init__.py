@@ -3,7 +3,8 @@
 `totp` is the seam to pyotp and `sealing` the seam to cryptography (each the only module importing its engine);
 `models` the factor and the sign-ins waiting for their second step; `service` the rules and the subscribers that
 answer the core's questions (SIGNING_IN: is another step needed? REAUTHENTICATING: is the code right?);
-`views`/`docs` the nouns; `commands` `flask mfa-reseal`, for key rotation (docs/mfa.md).
+`views`/`docs` the nouns; `commands` the operator's `flask mfa-reseal` (key rotation) and `flask mfa-remove`
+(docs/mfa.md).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     add_docs(app, docs)
     register_models(app, TotpFactor, MfaChallenge)
     app.cli.add_command(commands.reseal_command)
+    app.cli.add_command(commands.remove_command)
     events.subscribe(app, events.SIGNING_IN, service.signing_in)
     events.subscribe(app, events.REAUTHENTICATING, service.reauthenticating)
     events.subscribe(app, events.PASSWORD_CHANGED, service.password_changed)

@@ -1,4 +1,5 @@
-"""`flask mfa-reseal`: seal every stored factor again with the first FIELD_ENCRYPTION_KEY (rotation's middle step)."""
+"""The operator's commands: `flask mfa-reseal` (key rotation's middle step) and `flask mfa-remove` (a lost device
+and lost recovery codes)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import logging
 import click
 from flask.cli import with_appcontext
 
-from app.mfa import sealing
+from app.accounts import normalise_email
+from app.errors import BadRequest
+from app.mfa import sealing, service
 from app.mfa.models import TotpFactor
+from app.models import User
 
 log = logging.getLogger("app.mfa")
 
@@ -43,3 +47,19 @@ def reseal_command() -> None:
     click.echo(f"re-sealed {done} factor(s); {unreadable} open with no configured key")
     if unreadable:
         raise SystemExit(1)
+
+
+@click.command("mfa-remove")
+@click.option("--email", required=True, help="The account's e-mail address.")
+@with_appcontext
+def remove_command(email: str) -> None:
+    """Take the second factor off an account whose owner lost the device and the recovery codes."""
+    try:
+        user = User.objects(email=normalise_email(email)).first()
+    except BadRequest as error:
+        raise click.ClickException(error.detail) from None
+    if user is None:
+        raise click.ClickException("No account has this e-mail address")
+    if not service.remove_for_operator(user):
+        raise click.ClickException("This account has no second factor")
+    click.echo(f"The second factor of {user.email} is off; the owner is told by mail.")

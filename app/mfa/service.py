@@ -264,6 +264,17 @@ def complete(mfa_token: str, code: str, transport: str | None) -> dict[str, Any]
     return complete_sign_in(user, method=raw["method"], transport=transport or raw["transport"])
 
 
+def remove_for_operator(user: User) -> bool:
+    """An operator takes the factor off an account whose owner lost the device and the recovery codes (after
+    checking who they are, outside the API); whether there was one. The owner is told, as when they turn it off."""
+    removed = TotpFactor.objects(user=user.id).delete()
+    MfaChallenge.objects(user=user.id).delete()
+    if removed:
+        log.info("TOTP factor removed by an operator: %s", user.id)
+        events.publish(events.MFA_DISABLED, user=user)
+    return bool(removed)
+
+
 def password_changed(user: User) -> None:
     """A password change or reset voids the sign-ins waiting for their second step (the factor stays on)."""
     MfaChallenge.objects(user=user.id).delete()

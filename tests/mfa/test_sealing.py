@@ -66,3 +66,18 @@ class TestSealing(MfaCase):
         self.assertIn("1 open with no configured key", result.output)
         with self.app.app_context():
             self.assertEqual(TotpFactor.objects.count(), 1)  # nothing is deleted: the operator may find the key
+
+
+class TestOperatorRemoval(MfaCase):
+    def test_the_operator_takes_the_factor_off_a_named_account(self):
+        user, token, _, _ = self.user_with_factor()
+        runner = self.app.test_cli_runner()
+
+        result = runner.invoke(args=["mfa-remove", "--email", user.email.upper()])
+
+        self.assertEqual(result.exit_code, 0, result.output)
+        self.assertIn("accessToken", self.login_pair(user.email))
+        self.assertEqual(self.types(token)[-2], "mfa_disabled")
+        again = runner.invoke(args=["mfa-remove", "--email", user.email])
+        self.assertIn("no second factor", again.output)
+        self.assertIn("No account", runner.invoke(args=["mfa-remove", "--email", "nobody@example.com"]).output)
