@@ -85,18 +85,13 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def confirm_password(user: User, password: str | None) -> None:
+def check_password(user: User, password: str | None) -> None:
     """403 unless `password` is the user's current one; guesses count toward the login lock-out.
 
     Sensitive changes ask for the password again, so a stolen token must not become unlimited guessing.
-    A missing password is refused before the lock-out is consulted: it is no guess.
+    A missing password is refused before the lock-out is consulted: it is no guess. The count is not cleared
+    here: `reauthenticate` clears it once every check (a second factor's too) has passed.
     """
-    check_password(user, password)
-    clear_lockout(user.email)
-
-
-def check_password(user: User, password: str | None) -> None:
-    """`confirm_password` without forgetting earlier failures: for a check that another one follows."""
     if not password:
         raise Forbidden(PASSWORD_NEEDED)
     ensure_not_locked(user.email)
@@ -108,7 +103,7 @@ def check_password(user: User, password: str | None) -> None:
 def reauthenticate(user: User, password: str | None, code: str | None = None) -> None:
     """The one rule for every change to how an account signs in (or to the account itself): prove it is you.
 
-    An account with a password gives it (as `confirm_password` checks it, lock-out included); one without a
+    An account with a password gives it (as `check_password` checks it, lock-out included); one without a
     password (made by an identity provider) needs an access token from a sign-in within FRESH_FOR, since a
     refreshed token proves only that a token was kept, not that its person is at the keyboard (ASVS 5.0 V7.5).
     Any other 403 says which of the two is missing. Then REAUTHENTICATING lets a capability ask for more (a second
@@ -119,8 +114,7 @@ def reauthenticate(user: User, password: str | None, code: str | None = None) ->
     elif not token_is_fresh():
         raise Forbidden(SIGN_IN_AGAIN)
     events.publish(events.REAUTHENTICATING, user=user, code=code)
-    if user.password_hash:
-        clear_lockout(user.email)
+    clear_lockout(user.email)  # wrong codes count for an account without a password too
 
 
 UNVERIFIED_SIGN_IN = (
