@@ -101,20 +101,24 @@ def enrol(user: User, password: str | None) -> dict[str, str]:
         raise Conflict(ALREADY_ON)
     reauthenticate(user, password)
     secret = totp.new_secret()
-    now = utcnow()
-    try:
-        TotpFactor.objects(user=user.id, active=False).modify(
-            upsert=True,
-            new=True,
-            set__sealed_secret=sealing.seal(secret),
-            set__last_step=0,
-            unset__sealed_recovery_codes=True,
-            set_on_insert__id=uuid.uuid4(),
-            set_on_insert__active=False,
-            set_on_insert__created_at=now,
-        )
-    except NotUniqueError:  # a factor turned on meanwhile holds the account's one place
-        raise Conflict(ALREADY_ON) from None
+    for attempt in range(2):
+        try:
+            TotpFactor.objects(user=user.id, active=False).modify(
+                upsert=True,
+                new=True,
+                set__sealed_secret=sealing.seal(secret),
+                set__last_step=0,
+                unset__sealed_recovery_codes=True,
+                set_on_insert__id=uuid.uuid4(),
+                set_on_insert__active=False,
+                set_on_insert__created_at=utcnow(),
+            )
+            break
+        except NotUniqueError:
+            # Another request made the account's one factor first: a pending one is replaced on the second try;
+            # one turned on meanwhile stays, and this is a 409.
+            if attempt:
+                raise Conflict(ALREADY_ON) from None
     log.info("TOTP enrolment started: %s", user.id)
     uri = totp.provisioning_uri(secret, user.email, current_app.config["APP_NAME"])
     return {"secret": secret, "otpauthUri": uri}
