@@ -50,8 +50,3 @@ def matching_step(secret: str, code: str, now: float | None = None) -> int | Non
         if hmac.compare_digest(totp.at(moment, counter_offset=offset), code):
             matched = current + offset
     return matched
-
-
-def current_step(now: float | None = None) -> int:
-    """The time step of `now` (for tests and for the step a confirmation stores)."""
-    return int((time.time() if now is None else now) // INTERVAL)
