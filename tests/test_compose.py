@@ -43,7 +43,9 @@ class TestComposeIsClosed(unittest.TestCase):
         self.assertIn("${AWS_SECRET_ACCESS_KEY:?", identities)
 
     def test_no_secret_has_a_default(self):
-        for name in ("SECRET_KEY", "JWT_SECRET_KEY", "REDIS_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        names = ["SECRET_KEY", "JWT_SECRET_KEY", "REDIS_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        names.append("FIELD_ENCRYPTION_KEY")  # capability: mfa
+        for name in names:
             with self.subTest(name=name):
                 self.assertNotRegex(self.text, rf"\$\{{{name}:-")
                 self.assertRegex(self.text, rf"\$\{{{name}:\?")

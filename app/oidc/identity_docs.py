@@ -14,7 +14,7 @@ from app.docs.common import (
     problem_response,
     ref,
 )
-from app.docs.me import CURRENT_PASSWORD
+from app.docs.me import CURRENT_PASSWORD, SECOND_FACTOR_CODE
 from app.oidc.docs import CODE_CHALLENGE, CODE_VERIFIER, LINK_CODE, PROVIDER
 
 IDENTITY_EXAMPLE = {
@@ -54,6 +54,7 @@ LINK_START = {
     "additionalProperties": False,
     "properties": {
         "password": CURRENT_PASSWORD,
+        "code": SECOND_FACTOR_CODE,
         "codeChallenge": CODE_CHALLENGE,
         "returnTo": {
             "type": "string",
@@ -68,7 +69,7 @@ LINK_START = {
 UNLINK = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"password": CURRENT_PASSWORD},
+    "properties": {"password": CURRENT_PASSWORD, "code": SECOND_FACTOR_CODE},
 }
 
 LINK_CONFIRM = {
@@ -108,7 +109,7 @@ def _problem(status: int, description: str) -> dict:
 
 REAUTH_403 = (
     "The password is missing or wrong (an account with a password), or the access token is not fresh (an "
-    "account without one: sign in again)"
+    "account without one: sign in again), or, with a second factor on, `code` is missing or wrong"
 )
 
 PATHS = {
@@ -140,7 +141,8 @@ PATHS = {
             "summary": "Start linking a provider to my account",
             "description": "Step 1 of 2. A linked provider is a way into the account, so this asks who you are: "
             "the current `password`, or, for an account without one, an access token from a sign-in within the last "
-            "5 minutes. Only an account with a verified e-mail address may link. The client app makes a random "
+            "5 minutes; and, with a second factor on, a `code`. Only an account with a verified e-mail address may "
+            "link. The client app makes a random "
             "`codeVerifier`, keeps it, and sends its S256 `codeChallenge`. Returns a one-time `loginUrl` to open in "
             "the browser: the provider sign-in, ending with a `linkCode` (at `returnTo?linkCode=...`, or as JSON). "
             "Nothing is linked until step 2, `POST /api/v1/me/identities/{provider}/confirm`, with this account's "
@@ -174,7 +176,8 @@ PATHS = {
             "operationId": "unlinkMyIdentity",
             "summary": "Unlink a provider from my account",
             "description": "Asks who you are, as linking does: the current `password`, or a fresh sign-in for an "
-            "account without one (send `{}`). Refused (409) when it is the last way to sign in: an account without a "
+            "account without one (send `{}`), and a `code` with a second factor on. Refused (409) when it is the last "
+            "way to sign in: an account without a "
             "password keeps at least one provider. A notice is mailed to the account's address.",
             "tags": ["me"],
             "security": BEARER,

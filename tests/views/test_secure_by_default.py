@@ -21,6 +21,7 @@ PUBLIC = {
     ("GET", "/api/v1/sample"),
     ("POST", "/api/v1/auth/signup"),
     ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/login/mfa"),  # capability: mfa
     # Sign in with OpenID Connect: the browser arrives without a token, by design.
     ("GET", "/api/v1/auth/oidc/providers"),
     ("GET", "/api/v1/auth/oidc/<provider>/login"),
