@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.docs.auth import TOKEN_TRANSPORT, tokens_answer
-from app.docs.common import body_errors, json_body, json_content, problem_response, ref
+from app.docs.common import body_errors, errors, json_body, json_content, problem_response, ref
 from app.docs.me import CURRENT_PASSWORD, REAUTHENTICATION, SECOND_FACTOR_CODE
 
 TOTP_CODE = {
@@ -42,6 +42,26 @@ RECOVERY_CODES = {
 RECOVERY_CODES_EXAMPLE = {
     "recoveryCodes": [f"{c * 4}-k2m7-q4x3-{c}z6p" for c in "abcdefghij"],
 }
+
+STATUS = {
+    "type": "object",
+    "required": ["status", "recoveryCodesLeft"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {
+            "type": "string",
+            "enum": ["off", "pending", "on"],
+            "description": "`off`: sign-ins need no code. `pending`: enrolled, waiting for the first code "
+            "(POST /api/v1/me/mfa/totp/confirm). `on`: every sign-in and sensitive change needs a code.",
+        },
+        "recoveryCodesLeft": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Unused recovery codes (0 unless on): when few are left, replace them.",
+        },
+    },
+}
+STATUS_EXAMPLE = {"status": "on", "recoveryCodesLeft": 9}
 
 ENROL = {
     "type": "object",
@@ -112,6 +132,7 @@ MFA_REQUIRED = {
 MFA_REQUIRED_EXAMPLE = {"mfaRequired": True, "mfaToken": MFA_TOKEN["example"], "expiresIn": 300}
 
 SCHEMAS = {
+    "MfaStatus": STATUS,
     "MfaEnrol": ENROL,
     "MfaEnrolment": ENROLMENT,
     "MfaConfirm": CONFIRM,
@@ -133,6 +154,20 @@ FACTOR_403 = (
 
 PATHS = {
     "/api/v1/me/mfa/totp": {
+        "get": {
+            "operationId": "getMyTotp",
+            "summary": "Whether my second factor is off, pending or on",
+            "description": "For a client deciding what to offer: enrol (`off`), confirm (`pending`), or turn off and "
+            "replace recovery codes (`on`, with how many are left). Nothing secret is answered.",
+            "tags": ["mfa"],
+            "responses": {
+                "200": {
+                    "description": "The factor's state.",
+                    "content": json_content(ref("MfaStatus"), STATUS_EXAMPLE),
+                },
+                **errors(401, 429),
+            },
+        },
         "post": {
             "operationId": "enrolMyTotp",
             "summary": "Start turning on a second factor (TOTP)",

@@ -92,6 +92,19 @@ def new_recovery_codes() -> tuple[list[str], str]:
     return shown, sealed
 
 
+def status(user: User) -> dict[str, Any]:
+    """Whether the account's factor is off, waiting for its first code, or on, and how many recovery codes are left.
+
+    A client reads it to show the right button; nothing secret is in it (the codes left are counted, not shown).
+    """
+    factor = TotpFactor.objects(user=user.id).first()
+    if factor is None:
+        return {"status": "off", "recoveryCodesLeft": 0}
+    if not factor.active:
+        return {"status": "pending", "recoveryCodesLeft": 0}
+    return {"status": "on", "recoveryCodesLeft": len(_recovery_digests(factor))}
+
+
 def enrol(user: User, password: str | None) -> dict[str, str]:
     """Start an enrolment (replacing one still pending): the secret and its otpauth URI, shown this once.
 

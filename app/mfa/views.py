@@ -6,8 +6,10 @@ from flask_jwt_extended import get_current_user
 
 from app.auth import public
 from app.decorators import json_required
+from app.extensions import limiter
 from app.mfa import service
 from app.mfa.docs import CONFIRM, ENROL, MFA_LOGIN, REAUTHENTICATED
+from app.throttling import ip_key, setting
 from app.views.auth import auth_limited
 from app.views.base import BaseResource, make_api
 
@@ -15,7 +17,12 @@ blueprint, api = make_api("mfa", __name__)
 
 
 class MyTotp(BaseResource):
-    decorators = [auth_limited]  # each call checks a password or a code: throttled as guesses are at login
+    # Each write checks a password or a code: throttled as guesses are at login. Reading the state guesses nothing.
+    decorators = [limiter.limit(setting("RATELIMIT_AUTH"), key_func=ip_key, methods=["POST", "DELETE"])]
+
+    def get(self):
+        """Whether my second factor is off, pending or on."""
+        return service.status(get_current_user()), 200
 
     @json_required(schema=ENROL)
     def post(self, body: dict):

@@ -138,3 +138,35 @@ class TestConfirm(MfaCase):
         self.assertEqual(self.confirm_factor(token, confirming).status_code, 200)
 
         self.assert_problem(self.second_step(self.first_step(user.email)["mfaToken"], confirming), 401)
+
+
+class TestStatus(MfaCase):
+    """GET /me/mfa/totp: what a client shows (enrol, confirm, or turn off), never a secret."""
+
+    def status(self, token: str) -> dict:
+        response = self.request("GET", "me/mfa/totp", token=token)
+        self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+        return response.get_json()
+
+    def test_off_then_pending_then_on_with_the_recovery_codes_left(self):
+        _, token = self.auth()
+        self.assertEqual(self.status(token), {"status": "off", "recoveryCodesLeft": 0})
+
+        secret = self.enrol(token)["secret"]
+        self.assertEqual(self.status(token), {"status": "pending", "recoveryCodesLeft": 0})
+
+        response = self.confirm_factor(token, self.code(secret, -1))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.status(token), {"status": "on", "recoveryCodesLeft": 10})
+
+    def test_a_spent_recovery_code_is_one_fewer_and_turning_off_is_off(self):
+        user, token, _secret, recovery = self.user_with_factor()
+        self.sign_in(user.email, recovery[0])
+        self.assertEqual(self.status(token)["recoveryCodesLeft"], 9)
+
+        response = self.request("DELETE", "me/mfa/totp", json={"password": PASSWORD, "code": recovery[1]}, token=token)
+        self.assertEqual(response.status_code, 204)
+        self.assertEqual(self.status(token), {"status": "off", "recoveryCodesLeft": 0})
+
+    def test_without_a_token_is_401(self):
+        self.assertEqual(self.request("GET", "me/mfa/totp").status_code, 401)
