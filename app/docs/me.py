@@ -37,6 +37,13 @@ REAUTHENTICATION = (
     "factor on, a `code`. 403 otherwise."
 )
 
+# The 403 of every operation that asks who you are (REAUTHENTICATION).
+REAUTHENTICATION_403 = (
+    "The password is missing or wrong (an account with a password), or the access token is not fresh (an account "
+    "without one: sign in again), or, with a second factor on, `code` is missing or wrong. Wrong guesses count "
+    "toward the lock-out (then 429)."
+)
+
 PASSWORD_CHANGE = {
     "type": "object",
     "required": ["newPassword"],

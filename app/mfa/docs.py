@@ -7,7 +7,7 @@ from typing import Any
 
 from app.docs.auth import TOKEN_TRANSPORT, tokens_answer
 from app.docs.common import body_errors, errors, json_body, json_content, problem_response, ref
-from app.docs.me import CURRENT_PASSWORD, REAUTHENTICATION, SECOND_FACTOR_CODE
+from app.docs.me import CURRENT_PASSWORD, REAUTHENTICATION, REAUTHENTICATION_403, SECOND_FACTOR_CODE
 
 TOTP_CODE = {
     "type": "string",
@@ -143,15 +143,6 @@ SCHEMAS = {
 }
 
 
-def _problem(status: int, description: str) -> dict[str, Any]:
-    return {**problem_response(status), "description": description}
-
-
-FACTOR_403 = (
-    "The password is missing or wrong (an account with a password), or the access token is not fresh (an account "
-    "without one), or `code` is missing or wrong. Wrong guesses count toward the lock-out (then 429)."
-)
-
 PATHS = {
     "/api/v1/me/mfa/totp": {
         "get": {
@@ -183,10 +174,10 @@ PATHS = {
                     "content": json_content(ref("MfaEnrolment"), ENROLMENT_EXAMPLE),
                 },
                 **body_errors(401, 429),
-                "403": _problem(
+                "403": problem_response(
                     403, "The password is missing or wrong, or (an account without one) the access token is not fresh."
                 ),
-                "409": _problem(409, "A second factor is already on: turn it off first."),
+                "409": problem_response(409, "A second factor is already on: turn it off first."),
             },
         },
         "delete": {
@@ -199,8 +190,8 @@ PATHS = {
             "responses": {
                 "204": {"description": "Off."},
                 **body_errors(401, 429),
-                "403": _problem(403, FACTOR_403),
-                "404": _problem(404, "No second factor is on."),
+                "403": problem_response(403, REAUTHENTICATION_403),
+                "404": problem_response(404, "No second factor is on."),
             },
         },
     },
@@ -219,9 +210,11 @@ PATHS = {
                     "content": json_content(ref("MfaRecoveryCodes"), RECOVERY_CODES_EXAMPLE),
                 },
                 **body_errors(401),
-                "400": _problem(400, "The code does not match the pending secret now (or the body is invalid)."),
-                "404": _problem(404, "No enrolment is pending: start one with POST /api/v1/me/mfa/totp."),
-                "409": _problem(409, "A second factor is already on (or the enrolment changed meanwhile)."),
+                "400": problem_response(
+                    400, "The code does not match the pending secret now (or the body is invalid)."
+                ),
+                "404": problem_response(404, "No enrolment is pending: start one with POST /api/v1/me/mfa/totp."),
+                "409": problem_response(409, "A second factor is already on (or the enrolment changed meanwhile)."),
             },
         }
     },
@@ -239,8 +232,8 @@ PATHS = {
                     "content": json_content(ref("MfaRecoveryCodes"), RECOVERY_CODES_EXAMPLE),
                 },
                 **body_errors(401, 429),
-                "403": _problem(403, FACTOR_403),
-                "404": _problem(404, "No second factor is on."),
+                "403": problem_response(403, REAUTHENTICATION_403),
+                "404": problem_response(404, "No second factor is on."),
             },
         }
     },
@@ -261,7 +254,7 @@ PATHS = {
             "responses": {
                 "200": tokens_answer("The new session's tokens."),
                 **body_errors(429),
-                "401": _problem(
+                "401": problem_response(
                     401, "The code is wrong or already used, or the mfaToken is unknown, spent or expired."
                 ),
             },

@@ -14,7 +14,7 @@ from app.docs.common import (
     problem_response,
     ref,
 )
-from app.docs.me import CURRENT_PASSWORD, SECOND_FACTOR_CODE
+from app.docs.me import CURRENT_PASSWORD, REAUTHENTICATION_403, SECOND_FACTOR_CODE
 from app.oidc.docs import CODE_CHALLENGE, CODE_VERIFIER, LINK_CODE, PROVIDER
 
 IDENTITY_EXAMPLE = {
@@ -103,15 +103,6 @@ SCHEMAS = {
 }
 
 
-def _problem(status: int, description: str) -> dict:
-    return {**problem_response(status), "description": description}
-
-
-REAUTH_403 = (
-    "The password is missing or wrong (an account with a password), or the access token is not fresh (an "
-    "account without one: sign in again), or, with a second factor on, `code` is missing or wrong"
-)
-
 PATHS = {
     "/api/v1/me/identities": {
         "get": {
@@ -169,7 +160,9 @@ PATHS = {
                     ),
                 },
                 **body_errors(401, 404),
-                "403": _problem(403, f"{REAUTH_403}; or the account's e-mail address is not verified yet."),
+                "403": problem_response(
+                    403, f"{REAUTHENTICATION_403} Or the account's e-mail address is not verified yet."
+                ),
             },
         },
         "delete": {
@@ -185,8 +178,8 @@ PATHS = {
             "responses": {
                 "204": {"description": "Unlinked."},
                 **body_errors(401, 404),
-                "403": _problem(403, f"{REAUTH_403}."),
-                "409": {**problem_response(409), "description": "It is the last way to sign in to the account."},
+                "403": problem_response(403, REAUTHENTICATION_403),
+                "409": problem_response(409, "It is the last way to sign in to the account."),
             },
         },
     },
@@ -214,14 +207,16 @@ PATHS = {
                     "content": json_content(ref("Identity"), IDENTITY_EXAMPLE),
                 },
                 **body_errors(),
-                "401": _problem(
+                "401": problem_response(
                     401,
                     "No valid access token; or the code was issued to another account, or the verifier does not match "
                     "its challenge (the code is spent, nothing is linked).",
                 ),
-                "403": _problem(403, "The account's e-mail address is not verified."),
-                "404": _problem(404, "No such provider, or no link waits under this code (unknown, used or expired)."),
-                "409": _problem(
+                "403": problem_response(403, "The account's e-mail address is not verified."),
+                "404": problem_response(
+                    404, "No such provider, or no link waits under this code (unknown, used or expired)."
+                ),
+                "409": problem_response(
                     409,
                     "The provider account is linked to another account, or yours already has one from this provider.",
                 ),

@@ -4,23 +4,13 @@ tests/views/test_secure_by_default.py, extended to the second factor's fields.""
 
 from __future__ import annotations
 
-import logging
-
 from app.mfa.models import TotpFactor
 from tests.mfa import MfaCase
 from tests.views import PASSWORD
-from tests.views.test_secure_by_default import DebugLogConfig, every_log_line
+from tests.views.test_secure_by_default import DebugLogCase, every_log_line
 
 
-class TestNoMfaSecretsLeak(MfaCase):
-    config = DebugLogConfig
-
-    def setUp(self) -> None:
-        root, app_logger = logging.getLogger(), logging.getLogger("app")
-        self.addCleanup(root.setLevel, root.level)
-        self.addCleanup(app_logger.setLevel, app_logger.level)
-        super().setUp()
-
+class TestNoMfaSecretsLeak(DebugLogCase, MfaCase):
     def test_every_flow_of_the_second_factor_keeps_its_secrets(self):
         user, token = self.auth()
         shown, others, codes, mfa_tokens = [], [], [], []

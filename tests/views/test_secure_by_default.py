@@ -165,7 +165,9 @@ def every_log_line() -> Iterator[list[str]]:
             logger.removeHandler(handler)
 
 
-class TestNoSecretsLeak(TCBase):
+class DebugLogCase(TCBase):
+    """A TCBase whose app logs everything; the loggers' levels are put back afterwards."""
+
     config = DebugLogConfig
 
     def setUp(self) -> None:
@@ -174,6 +176,8 @@ class TestNoSecretsLeak(TCBase):
         self.addCleanup(app_logger.setLevel, app_logger.level)
         super().setUp()
 
+
+class TestNoSecretsLeak(DebugLogCase):
     def stored_hash(self, email: str) -> str:
         with self.app.app_context():
             return User.objects.get(email=email).password_hash
