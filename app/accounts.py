@@ -15,7 +15,7 @@ from mongoengine import NotUniqueError
 from app import events
 from app.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from app.extensions import limiter
-from app.lockout import clear_lockout, ensure_not_locked, record_failure
+from app.lockout import clear_lockout, count_guess, guess_failed, guess_passed
 from app.models import User, utcnow
 from app.passwords import hash_password, needs_rehash, verify_password
 from app.sessions import FRESH_FOR, revoke_user_sessions, token_is_fresh
@@ -69,16 +69,17 @@ def authenticate(email: str, password: str) -> User:
         email = normalise_email(email)
     except BadRequest:
         email = trim(email).lower()  # still counted and timed like any other address
-    ensure_not_locked(email)
+    count_guess(email)
     user = User.objects(email=email).first()
     valid = verify_password(user.password_hash if user else None, password)
     if not valid or not user.active:
-        record_failure(email)
+        guess_failed(email)
         if user is not None:  # an unknown address has no account, so no log to write to
             events.publish(events.SIGN_IN_FAILED, user=user)
         raise Unauthorized(INVALID_CREDENTIALS)
-    # The failures are not forgotten here: a second step may follow, and only a completed sign-in clears them
-    # (app/sign_in.py), so a known password never buys fresh guesses at the second factor.
+    # The earlier failures are not forgotten here: a second step may follow, and only a completed sign-in clears
+    # them (app/sign_in.py), so a known password never buys fresh guesses at the second factor.
+    guess_passed(email)
     if needs_rehash(user.password_hash):
         User.objects(id=user.id).update_one(set__password_hash=hash_password(password))
         log.info("password hash upgraded: %s", user.id)
@@ -94,10 +95,11 @@ def check_password(user: User, password: str | None) -> None:
     """
     if not password:
         raise Forbidden(PASSWORD_NEEDED)
-    ensure_not_locked(user.email)
+    count_guess(user.email)
     if not verify_password(user.password_hash, password):
-        record_failure(user.email)
+        guess_failed(user.email)
         raise Forbidden(WRONG_PASSWORD)
+    guess_passed(user.email)
 
 
 def reauthenticate(user: User, password: str | None, code: str | None = None) -> None:
@@ -159,15 +161,26 @@ def ensure_may_publish(user: User) -> None:
         raise Forbidden(UNVERIFIED_PUBLISH)
 
 
+def lift_lock_after_reset(user: User) -> None:
+    """A completed reset proves the mailbox, so it lifts a password lock-out (the owner's own guesses, usually).
+
+    Not while another step guards sign-in (SIGN_IN_GUARDED: a second factor): the count then holds wrong codes,
+    and a reset must not buy fresh guesses at them; only a completed sign-in clears it.
+    """
+    if not events.ask(events.SIGN_IN_GUARDED, user=user):
+        clear_lockout(user.email)
+
+
 def set_password(user: User, new_password: str, *, keep_session: uuid.UUID | None = None, **changes: Any) -> None:
-    """Store a new password: other sessions end first, the lock-out is cleared, PASSWORD_CHANGED is published.
+    """Store a new password: other sessions end first, then PASSWORD_CHANGED is published.
 
     Sessions go before the hash changes: if the database fails in between, nothing stays open that the new
-    password was meant to close. `keep_session` is the caller's own (a change); a reset keeps none.
+    password was meant to close. `keep_session` is the caller's own (a change); a reset keeps none. The lock-out
+    is not touched: a change cleared it when its checks passed (`reauthenticate`), a reset asks
+    `lift_lock_after_reset`.
     """
     new_hash = hash_password(new_password)
     revoke_user_sessions(user, keep=keep_session)
     User.objects(id=user.id).update_one(set__password_hash=new_hash, **changes)
-    clear_lockout(user.email)
     log.info("password changed: %s", user.id)
     events.publish(events.PASSWORD_CHANGED, user=user)

@@ -37,6 +37,9 @@ SEEDING_DEMO = "seeding_demo"
 # Asked (`ask`) before a sign-in starts a session (keywords: user, method, transport): a capability that needs
 # another step answers the body to send instead (mfa: `mfaRequired` and a token for the second step).
 SIGNING_IN = "signing_in"
+# Asked (`ask`) when a password reset completes (keyword: user): does another step guard this account's sign-in?
+# Mfa answers True with a factor on; then the reset leaves the lock-out count, so the mailbox never buys guesses.
+SIGN_IN_GUARDED = "sign_in_guarded"
 # A sensitive change passed its password or freshness check (keywords: user, code: the body's `code` or None):
 # raise to refuse it. Mfa asks for a current TOTP or recovery code when the account has the factor on.
 REAUTHENTICATING = "reauthenticating"

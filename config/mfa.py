@@ -19,6 +19,9 @@ from config.published import is_published
 
 # Fernet's key format: 32 bytes in URL-safe base64, with its one `=` of padding.
 FERNET_KEY = re.compile(r"^[A-Za-z0-9_-]{43}=$")
+# 32 random bytes hold about 30 different values; fewer than this is a typed pattern (all zeros, a repeated
+# word), never a generated key (the chance of a random key having fewer is below 1e-12).
+MIN_DISTINCT_BYTES = 16
 GENERATE = (
     "generate one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
 )
@@ -58,6 +61,8 @@ def check(values: dict[str, Any], *, production: bool) -> None:
             raise ConfigError(
                 f"FIELD_ENCRYPTION_KEY: key {position} is not a Fernet key (32 bytes, URL-safe base64); {GENERATE}"
             )
+        if production and len(set(base64.urlsafe_b64decode(key))) < MIN_DISTINCT_BYTES:
+            raise ConfigError(f"FIELD_ENCRYPTION_KEY: key {position} is not random (a typed pattern?); {GENERATE}")
         if production and is_published(key):
             raise ConfigError(
                 f"FIELD_ENCRYPTION_KEY: key {position} is a published value (printed in the repository): {GENERATE}"

@@ -42,7 +42,9 @@ def example_values(path: Path | None = None) -> frozenset[str]:
         lines = (path or EXAMPLE_ENV).read_text(encoding="utf-8").splitlines()
     except OSError:
         return frozenset()
-    return frozenset(m.group(2).strip("'\"") for m in map(EXAMPLE_LINE.match, lines) if m)
+    values = [m.group(2).strip("'\"") for m in map(EXAMPLE_LINE.match, lines) if m]
+    # A list setting (FIELD_ENCRYPTION_KEY) prints several values on one line: each is public.
+    return frozenset(part.strip() for value in values for part in (value, *value.split(",")) if part.strip())
 
 
 def is_published(value: str) -> bool:

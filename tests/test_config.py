@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64  # capability: mfa
 import os
 import re
+import secrets  # capability: mfa
 import tempfile
 import unittest
 from pathlib import Path
@@ -18,7 +19,7 @@ STRONG = "k" * 20 + "-random-enough-secret-value-0123456789"
 PRODUCTION_ENV = {
     "SECRET_KEY": STRONG,
     "JWT_SECRET_KEY": STRONG[::-1],
-    "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"k" * 32).decode(),  # capability: mfa
+    "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),  # capability: mfa
     "MONGODB_URI": "mongodb://db.internal:27017/app",
     "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/0",
     "REDIS_URL": "redis://cache.internal:6379/1",

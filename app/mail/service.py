@@ -11,7 +11,7 @@ from typing import Any
 from mongoengine import NotUniqueError
 
 from app import events
-from app.accounts import set_password
+from app.accounts import lift_lock_after_reset, set_password
 from app.errors import BadRequest, Conflict
 from app.mail import links, outbox
 from app.models import User
@@ -39,7 +39,7 @@ def verify_email(raw: str) -> None:
 
 
 def reset_password(raw: str, new_password: str) -> None:
-    """Set a new password: every session is revoked, the lock-out cleared, the owner told.
+    """Set a new password: every session is revoked, the lock-out lifted (unless a second factor is on), the owner told.
 
     PASSWORD_RESET follows, so every other way in (linked providers) is evicted too: a reset is how an
     owner takes an account back from whoever else got in.
@@ -49,6 +49,7 @@ def reset_password(raw: str, new_password: str) -> None:
         raise BadRequest(INVALID_LINK)  # the password (or the address) changed after the link was sent
     # The link came through the mailbox, which proves the address as verification would.
     set_password(user, new_password, set__email_verified=True)
+    lift_lock_after_reset(user)
     log.info("password reset: %s", user.id)
     events.publish(events.PASSWORD_RESET, user=user)
 

@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(commands.remove_command)
     events.subscribe(app, events.SIGNING_IN, service.signing_in)
     events.subscribe(app, events.REAUTHENTICATING, service.reauthenticating)
+    events.subscribe(app, events.SIGN_IN_GUARDED, service.guards_sign_in)
     events.subscribe(app, events.PASSWORD_CHANGED, service.password_changed)
     events.subscribe(app, events.ACCOUNT_DELETING, service.account_deleting)
     if app.config["FIELD_ENCRYPTION_KEY_EPHEMERAL"]:

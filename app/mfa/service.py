@@ -23,11 +23,12 @@ from pymongo import ReturnDocument
 from app import events
 from app.accounts import reauthenticate
 from app.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from app.lockout import ensure_not_locked, record_failure
+from app.lockout import count_guess, guess_failed, guess_passed
 from app.mfa import sealing, totp
 from app.mfa.models import MfaChallenge, TotpFactor
 from app.models import User, utcnow
 from app.one_time import digest, is_live, new_secret
+from app.sessions import revoke_other_sessions
 from app.sign_in import complete_sign_in
 
 log = logging.getLogger("app.mfa")
@@ -137,19 +138,24 @@ def enrol(user: User, password: str | None) -> dict[str, str]:
     return {"secret": secret, "otpauthUri": uri}
 
 
-def confirm(user: User, code: str) -> list[str]:
+def confirm(user: User, code: str, current_session: uuid.UUID) -> list[str]:
     """Turn the pending factor on with a first code from the app; the ten recovery codes, shown this once.
 
-    400 for a wrong code; 409 when a factor is already on; 404 when no enrolment is pending.
+    400 for a wrong code (counted toward the lock-out: a stolen access token must not buy unlimited guesses at
+    a pending secret, whose recovery codes the owner would never see); 409 when a factor is already on; 404 when
+    no enrolment is pending. Every other session ends: a token taken before the factor was on stops working.
     """
     factor = TotpFactor.objects(user=user.id).first()
     if factor is None:
         raise NotFound(NONE_PENDING)
     if factor.active:
         raise Conflict(ALREADY_ON)
+    count_guess(user.email)
     step = totp.matching_step(_secret(factor), code.strip())
     if step is None:
+        guess_failed(user.email)
         raise BadRequest(WRONG_CONFIRMATION)
+    guess_passed(user.email)
     shown, sealed = new_recovery_codes()
     # The same pending enrolment still (not replaced, not confirmed by a concurrent request): then it turns on.
     turned_on = TotpFactor.objects(id=factor.id, active=False, sealed_secret=factor.sealed_secret).update_one(
@@ -159,6 +165,7 @@ def confirm(user: User, code: str) -> list[str]:
         raise Conflict("The enrolment changed meanwhile (replaced or confirmed); start again if it is not on")
     log.info("TOTP factor on: %s", user.id)
     events.publish(events.MFA_ENABLED, user=user)
+    revoke_other_sessions(user, current_session)
     return shown
 
 
@@ -167,6 +174,7 @@ def disable(user: User, password: str | None, code: str | None) -> None:
     if active_factor(user) is None:
         raise NotFound(NONE_ON)
     reauthenticate(user, password, code)  # the subscriber below checks `code`
+    MfaChallenge.objects(user=user.id).delete()  # a sign-in waiting for a code of this factor waits in vain
     if TotpFactor.objects(user=user.id).delete():
         log.info("TOTP factor off: %s", user.id)
         events.publish(events.MFA_DISABLED, user=user)
@@ -227,10 +235,16 @@ def reauthenticating(user: User, code: str | None) -> None:
         return
     if not code:
         raise Forbidden(CODE_NEEDED)
-    ensure_not_locked(user.email)
+    count_guess(user.email)
     if not check_code(user, factor, code):
-        record_failure(user.email)
+        guess_failed(user.email)
         raise Forbidden(WRONG_CODE)
+    guess_passed(user.email)
+
+
+def guards_sign_in(user: User) -> bool | None:
+    """SIGN_IN_GUARDED: True with the factor on (a reset then leaves the lock-out count for the codes)."""
+    return True if active_factor(user) is not None else None
 
 
 def signing_in(user: User, method: str, transport: str) -> dict[str, Any] | None:
@@ -260,7 +274,7 @@ def complete(mfa_token: str, code: str, transport: str | None) -> dict[str, Any]
     if factor is None:  # the account was deactivated, or the factor turned off, since the first step
         MfaChallenge.collection().delete_one({"_id": raw["_id"]})
         raise Unauthorized(TOKEN_GONE)
-    ensure_not_locked(user.email)
+    count_guess(user.email)  # before anything is checked: requests sent at once cannot pass the lock-out's limit
     # Each try takes one of the token's attempts first, atomically: concurrent guesses cannot exceed the five.
     raw = MfaChallenge.collection().find_one_and_update(
         {"_id": raw["_id"], "attempts": {"$lt": MAX_ATTEMPTS}},
@@ -268,9 +282,10 @@ def complete(mfa_token: str, code: str, transport: str | None) -> dict[str, Any]
         return_document=ReturnDocument.AFTER,
     )
     if raw is None:
+        guess_passed(user.email)  # no code was checked
         raise Unauthorized(TOKEN_GONE)
     if not check_code(user, factor, code):
-        record_failure(user.email)
+        guess_failed(user.email)
         events.publish(events.SIGN_IN_FAILED, user=user)
         if raw["attempts"] >= MAX_ATTEMPTS:
             MfaChallenge.collection().delete_one({"_id": raw["_id"]})

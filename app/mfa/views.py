@@ -12,6 +12,7 @@ from app.mfa.docs import CONFIRM, ENROL, MFA_LOGIN, REAUTHENTICATED
 from app.throttling import ip_key, setting
 from app.views.auth import auth_limited
 from app.views.base import BaseResource, make_api
+from app.views.sessions import current_session
 
 blueprint, api = make_api("mfa", __name__)
 
@@ -42,7 +43,7 @@ class MyTotpConfirmation(BaseResource):
     @json_required(schema=CONFIRM)
     def post(self, body: dict):
         """Turn the second factor on with a first code."""
-        return {"recoveryCodes": service.confirm(get_current_user(), body["code"])}, 200
+        return {"recoveryCodes": service.confirm(get_current_user(), body["code"], current_session())}, 200
 
 
 class MyRecoveryCodes(BaseResource):

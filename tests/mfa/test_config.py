@@ -67,6 +67,23 @@ class TestProduction(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, "FIELD_ENCRYPTION_KEY: key 1 is not a Fernet key"):
             production(FIELD_ENCRYPTION_KEY="k" * 44)
 
+    def test_a_typed_pattern_is_refused(self):
+        """A valid Fernet key that no generator makes (all zeros, a repeated word) is no secret."""
+        for pattern in (bytes(32), b"k" * 32, b"secret!!" * 4):
+            key = base64.urlsafe_b64encode(pattern).decode()
+            with self.subTest(key=key), self.assertRaisesRegex(ConfigError, "key 1 is not random"):
+                production(FIELD_ENCRYPTION_KEY=key)
+
+    def test_each_key_of_a_printed_list_is_refused(self):
+        printed = [fernet_key(), fernet_key()]
+        with tempfile.TemporaryDirectory() as folder:
+            example = Path(folder) / ".env.example"
+            example.write_text(f"# FIELD_ENCRYPTION_KEY={','.join(printed)}\n")
+            with mock.patch("config.published.EXAMPLE_ENV", example):
+                for key in printed:
+                    with self.subTest(key=key), self.assertRaisesRegex(ConfigError, "key 1 is a published"):
+                        production(FIELD_ENCRYPTION_KEY=key)
+
     def test_a_key_printed_in_the_example_file_is_refused_even_as_an_old_key(self):
         printed = fernet_key()
         with tempfile.TemporaryDirectory() as folder:

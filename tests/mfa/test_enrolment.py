@@ -116,6 +116,29 @@ class TestConfirm(MfaCase):
         self.assert_field_errors(self.confirm_factor(token, "12345"), "code")
         self.assertEqual(self.confirm_factor(token, self.code(secret)).status_code, 200)
 
+    def test_wrong_codes_count_toward_the_lock_out(self):
+        """A stolen access token must not buy unlimited guesses at a pending secret (the owner never sees its codes)."""
+        user, token = self.auth()
+        secret = self.enrol(token)["secret"]
+        wrong = "000000" if self.code(secret) != "000000" else "111111"
+        for _ in range(self.app.config["LOGIN_MAX_FAILURES"]):
+            self.assert_problem(self.confirm_factor(token, wrong), 400)
+
+        self.assert_problem(self.confirm_factor(token, self.code(secret)), 429)
+        self.assert_problem(self.request("POST", "auth/login", json={"email": user.email, "password": PASSWORD}), 429)
+
+    def test_turning_it_on_ends_every_other_session(self):
+        """A token taken before the factor was on stops working; the session that turned it on stays."""
+        user, token = self.auth()
+        other = self.login_pair(user.email)
+
+        self.enable(token)
+
+        self.assert_problem(self.request("GET", "me", token=other["accessToken"]), 401)
+        self.assert_problem(self.request("POST", "auth/refresh", token=other["refreshToken"]), 401)
+        self.assertEqual(self.request("GET", "me", token=token).status_code, 200)
+        self.assertEqual(self.types(token)[-2:], ["mfa_enabled", "session_revoked"])
+
     def test_nothing_pending_is_404_and_already_on_is_409(self):
         _, token = self.auth()
         self.assert_problem(self.confirm_factor(token, "123456"), 404)

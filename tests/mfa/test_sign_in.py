@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.accounts import set_password
+from app.accounts import lift_lock_after_reset, set_password
 from app.cookies import CSRF_COOKIE, REFRESH_COOKIE
+from app.lockout import count_guess
 from app.mfa.models import MfaChallenge, TotpFactor
 from app.models import User, utcnow
 from tests.mfa import MfaCase
@@ -164,6 +165,30 @@ class TestLockout(MfaCase):
         self.assert_problem(self.second_step(token, self.code(secret)), 429)
         self.assert_problem(self.request("POST", "auth/login", json={"email": user.email, "password": PASSWORD}), 429)
 
+    def test_a_password_reset_leaves_the_count_of_wrong_codes(self):
+        """The mailbox proves the address, not the second factor: a reset must not buy fresh guesses at codes."""
+        user, _, secret, _ = self.user_with_factor()
+        token = self.first_step(user.email)["mfaToken"]
+        for _ in range(self.app.config["LOGIN_MAX_FAILURES"]):
+            self.second_step(token, wrong(self.code(secret)))
+
+        with self.app.test_request_context():
+            lift_lock_after_reset(User.objects.get(id=user.id))  # what a completed reset does
+
+        self.assert_problem(self.request("POST", "auth/login", json={"email": user.email, "password": PASSWORD}), 429)
+
+    def test_guesses_sent_at_once_cannot_pass_the_limit(self):
+        """Each guess is counted before it is checked: of N requests at once, only the first five are checked."""
+        user, _, secret, _ = self.user_with_factor()
+        tokens = [self.first_step(user.email)["mfaToken"] for _ in range(3)]
+        with self.app.test_request_context():
+            for _ in range(3):  # three guesses in flight elsewhere, counted and not yet checked
+                count_guess(user.email)
+
+        answers = [self.second_step(token, wrong(self.code(secret))).status_code for token in tokens]
+
+        self.assertEqual(answers, [401, 401, 429])
+
     def test_a_completed_sign_in_resets_the_count(self):
         user, _, secret, _ = self.user_with_factor()
         self.fail_password(user.email, 4)
@@ -215,6 +240,16 @@ class TestCookieTransport(MfaCase):
 
 
 class TestTurnedOff(MfaCase):
+    def test_turning_it_off_voids_waiting_tokens(self):
+        """A sign-in started under the old factor must not finish under a new one."""
+        user, token, _, recovery = self.user_with_factor()
+        waiting = self.first_step(user.email)["mfaToken"]
+        off = {"password": PASSWORD, "code": recovery[0]}
+        self.assertEqual(self.request("DELETE", "me/mfa/totp", json=off, token=token).status_code, 204)
+        _, new_recovery = self.enable(token)
+
+        self.assert_problem(self.second_step(waiting, new_recovery[0]), 401)
+
     def test_a_factor_turned_off_between_the_steps_spends_the_token(self):
         user, _, secret, _ = self.user_with_factor()
         token = self.first_step(user.email)["mfaToken"]

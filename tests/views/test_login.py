@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 
+from app.accounts import authenticate
+from app.lockout import count_guess
 from app.models import LoginGuard, User, utcnow
 from app.passwords import init_passwords
 from tests.views import PASSWORD, TCBase, random_email
@@ -150,6 +152,26 @@ class TestLockout(LoginBase):
         self.assertGreater(retry_after, self.app.config["LOGIN_LOCKOUT_SECONDS"] - 10)
         self.assertLessEqual(retry_after, self.app.config["LOGIN_LOCKOUT_SECONDS"])
         self.assertNotIn("accessToken", locked.get_data(as_text=True))
+
+    def test_guesses_are_counted_before_they_are_checked(self):
+        """Requests sent at once each take a place first: past the limit they are refused unchecked (429)."""
+        user = self.make_user()
+        with self.app.test_request_context():
+            for _ in range(self.max_failures):  # guesses in flight, counted, not yet checked
+                count_guess(user.email)
+
+        self.assert_problem(self.attempt(user.email), 429)  # the right password, refused unchecked
+
+    def test_a_right_password_is_no_failure(self):
+        user = self.make_user()
+        for _ in range(self.max_failures - 1):
+            self.fail(user.email)
+        with self.app.test_request_context():
+            self.assertEqual(authenticate(user.email, PASSWORD).id, user.id)  # right, but no sign-in completed
+            self.assertEqual(LoginGuard.objects.get().failures, self.max_failures - 1)
+
+        self.assert_problem(self.fail(user.email), 401)  # the fifth failure
+        self.assert_problem(self.attempt(user.email), 429)
 
     def test_one_failure_fewer_does_not_lock(self):
         user = self.make_user()
