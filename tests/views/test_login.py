@@ -168,6 +168,7 @@ class TestLockout(LoginBase):
             self.fail(user.email)
         with self.app.test_request_context():
             self.assertEqual(authenticate(user.email, PASSWORD).id, user.id)  # right, but no sign-in completed
+        with self.app.app_context():
             self.assertEqual(LoginGuard.objects.get().failures, self.max_failures - 1)
 
         self.assert_problem(self.fail(user.email), 401)  # the fifth failure
