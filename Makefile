@@ -10,7 +10,7 @@ OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
 CLIENT := clients/typescript
 CLIENT_TOOLS := $(CLIENT)/node_modules/.package-lock.json
 
-.PHONY: run serve worker new-resource client system-deps test test-server lint fmt fuzz bench clean
+.PHONY: run serve worker new-resource remove client system-deps test test-server lint fmt fuzz bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -40,6 +40,10 @@ worker: $(RUNTIME)  ## Run a job worker (needs REDIS_URL: the queue; start as ma
 new-resource: $(RUNTIME)  ## Write a new REST noun: make new-resource NOUN=books [SINGULAR=book] [DRY_RUN=1]
 	@test -n "$(NOUN)" || { echo "usage: make new-resource NOUN=books [SINGULAR=book] [DRY_RUN=1]" >&2; exit 2; }
 	$(BIN)/flask --app server new-resource $(NOUN) $(if $(SINGULAR),--singular $(SINGULAR)) $(if $(DRY_RUN),--dry-run)
+
+remove: $(RUNTIME)  ## Remove an optional capability: make remove CAP=uploads [DRY_RUN=1] [FORCE=1]
+	@test -n "$(CAP)" || { echo "usage: make remove CAP=sample|posts|jobs|mail|uploads|oidc [DRY_RUN=1] [FORCE=1]" >&2; exit 2; }
+	$(BIN)/flask --app server remove $(CAP) $(if $(DRY_RUN),--dry-run) $(if $(FORCE),--force)
 
 # Reinstalled only when the lock file changes. Without npm the OIDC tests skip (and fail in CI: REQUIRE_NODE).
 $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
