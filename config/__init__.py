@@ -12,9 +12,13 @@ import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from config import jobs, mail, oidc, uploads
+import config.jobs  # capability: jobs
+import config.mail  # capability: mail
+import config.oidc  # capability: oidc
+import config.uploads  # capability: uploads
 from config.env import ConfigError, overlay
 
 __all__ = [
@@ -27,7 +31,12 @@ __all__ = [
 ]
 
 # Each optional capability keeps its settings (a mixin of defaults), `complete` and `check` in its own module.
-SECTIONS = (jobs, mail, uploads, oidc)
+SECTIONS: tuple[ModuleType, ...] = (
+    config.jobs,  # capability: jobs
+    config.mail,  # capability: mail
+    config.uploads,  # capability: uploads
+    config.oidc,  # capability: oidc
+)
 
 MIN_SECRET_BYTES = 32
 QUOTAS = ("QUOTA_IMPORT_ITEMS_PER_DAY", "QUOTA_EXPORTS_PER_DAY", "QUOTA_UPLOAD_BYTES_PER_DAY", "QUOTA_POSTS_PER_DAY")
@@ -66,7 +75,7 @@ def example_values(path: Path | None = None) -> frozenset[str]:
     return frozenset(m.group(2).strip("'\"") for m in map(EXAMPLE_LINE.match, lines) if m)
 
 
-class Config(jobs.Settings, mail.Settings, uploads.Settings, oidc.Settings):
+class Config(*(section.Settings for section in SECTIONS)):
     """Defaults shared by every environment. Every upper-case name can be set from the environment."""
 
     APP_NAME = "Flask MongoDB API"
@@ -94,6 +103,12 @@ class Config(jobs.Settings, mail.Settings, uploads.Settings, oidc.Settings):
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
+
+    # Whether an account must verify its e-mail address before it may sign in with its password (mail sends
+    # the links; without mail, accounts made by signing up are never verified, so leave it off).
+    REQUIRE_VERIFIED_EMAIL = False
+    # Without REQUIRE_VERIFIED_EMAIL: how long after signing up an unverified account may still publish.
+    UNVERIFIED_GRACE_HOURS = 24
 
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 900
@@ -182,6 +197,8 @@ class Config(jobs.Settings, mail.Settings, uploads.Settings, oidc.Settings):
         for name in QUOTAS:
             if values[name] < 0:
                 raise ConfigError(f"{name} must be 0 (no quota) or a positive number")
+        if values["UNVERIFIED_GRACE_HOURS"] < 0:
+            raise ConfigError("UNVERIFIED_GRACE_HOURS must not be negative")
 
 
 class DevConfig(Config):
@@ -220,7 +237,7 @@ class TestConfig(DevConfig):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     # Tests run queued jobs themselves, with workers they start, and load the data they need.
-    JOBS_EMBEDDED_WORKER = False
+    JOBS_EMBEDDED_WORKER = False  # capability: jobs
     DEMO_DATA_ON_START = False
 
 

@@ -75,11 +75,12 @@ class TestImports(unittest.TestCase):
 
 
 class TestCapabilities(unittest.TestCase):
-    def test_a_capability_imports_no_other_but_those_it_needs_and_the_core_imports_none(self):
+    def test_a_capability_imports_no_other_but_those_it_needs_or_uses_and_the_core_imports_none(self):
         graph = grimp.build_graph("app")
         listed = set(CAPABILITIES)
         for name in CAPABILITIES:
-            needs = set(importlib.import_module(name).NEEDS)
+            module = importlib.import_module(name)
+            needs = {*module.NEEDS, *getattr(module, "USES", ())}
             for other in sorted(listed - needs - {name}):
                 with self.subTest(capability=name, imports=other):
                     self.assertFalse(graph.chain_exists(importer=name, imported=other, as_packages=True))
