@@ -78,6 +78,7 @@ class TestFastCheck(unittest.TestCase):
             with self.subTest(schema=name):
                 self.assertIsNotNone(compiled(schema)[0])
 
+    # capability: posts
     def test_the_fast_check_passes_valid_bodies(self):
         from app.docs.auth import SIGNUP
         from app.posts.docs import POST_CREATE, POST_UPDATE
@@ -99,6 +100,8 @@ class TestFastCheck(unittest.TestCase):
             with self.subTest(body=body):
                 self.assertFalse(fast_accepts(POST_CREATE, body))
                 self.assertFalse(jsonschema_accepts(POST_CREATE, body))
+
+    # end capability: posts
 
     @settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.data())
