@@ -297,4 +297,6 @@ class TestNoMailTokensLeak(MailTCBase):
         self.assertIn('"kind":"send_mail"', logged)  # the jobs ran and logged, so the check means something
         self.assertIn("app.mail INFO mail", logged)
         self.assertIn('"path":"/api/v1/auth/confirm-email"', logged)
+
+
 # end capability: mail
