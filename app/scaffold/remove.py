@@ -131,6 +131,7 @@ def strip_markers(text: str, name: str) -> str:
     """`text` without the lines and blocks marked for capability `name`."""
     kept: list[str] = []
     depth = 0
+    removed = False  # since the last line kept: a blank line on both sides of a cut becomes one
     for line in text.splitlines(keepends=True):
         match = MARKER.search(line)
         names = {n.strip() for n in match.group(2).split(",")} if match else set()
@@ -139,12 +140,19 @@ def strip_markers(text: str, name: str) -> str:
             depth += -1 if match.group(1) else 1
             if depth < 0:
                 raise ScaffoldError(f"an `end capability: {name}` marker has no block to end")
+            removed = True
             continue
         if depth > 0 or (match and name in names):
+            removed = True
             continue
+        if removed and not line.strip() and (not kept or not kept[-1].strip()):
+            continue
+        removed = False
         kept.append(line)
     if depth:
         raise ScaffoldError(f"a `capability: {name}` block has no end marker")
+    while removed and len(kept) > 1 and not kept[-1].strip():
+        kept.pop()  # a cut at the end of a file leaves no trailing blank lines
     return "".join(kept)
 
 
