@@ -104,6 +104,7 @@ class TestCapabilities(unittest.TestCase):
             self.assertIsInstance(module.NEEDS, tuple, name)
             self.assertTrue(callable(module.init_app), name)
 
+    # capability: mail
     def test_a_capability_listed_before_one_it_needs_is_refused(self):
         jobs, mail = (importlib.import_module(name) for name in ("app.jobs", "app.mail"))
 
@@ -112,3 +113,5 @@ class TestCapabilities(unittest.TestCase):
             check_needs([mail, jobs])
         with self.assertRaisesRegex(RuntimeError, "app.mail needs app.jobs"):
             check_needs([mail])
+
+    # end capability: mail

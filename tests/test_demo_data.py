@@ -27,10 +27,9 @@ class TestSeedDemo(TCBase):
         with self.app.app_context():
             self.assertEqual(Post.objects.count(), 8)
             self.assertEqual(set(Post.objects.distinct("status")), {"draft", "published"})
-        token = self.login("ada@demo.example", DEMO_PASSWORD)
         listed = self.request("GET", "posts?perPage=100").get_json()
         self.assertEqual(listed["total"], 6)
-        mine = self.request("GET", "me/posts", token=token).get_json()
+        mine = self.request("GET", "me/posts", token=self.login("ada@demo.example", DEMO_PASSWORD)).get_json()
         self.assertEqual(mine["total"], 4)
         # end capability: posts
 

@@ -120,9 +120,13 @@ def removal_outcome(names: tuple[str, ...], tests: tuple[str, ...]) -> dict:
     """Remove `names` in order from a fresh copy, then run its checks; what each step said."""
     root = git_copy(f"remove-{'-'.join(names)}-")
     try:
-        removed = [remove(root, name) for name in names]
-        if any(result.returncode for result in removed):
-            return {"removed": removed, "checks": [], "left": []}
+        removed = []
+        for name in names:  # each removal its own commit, as the command asks
+            removed.append(remove(root, name))
+            if removed[-1].returncode:
+                return {"removed": removed, "checks": [], "left": []}
+            run(root, tool("git"), "add", "-A")
+            run(root, tool("git"), "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", name)
         mentions = run(root, tool("git"), "grep", "-l", "-E", "|".join(rf"app[./]{n}\b" for n in names))
         return {"removed": removed, "checks": checks(root, tests), "left": mentions.stdout.split()}
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import hashlib  # capability: mail
 import logging
 import re
 from collections.abc import Iterator
