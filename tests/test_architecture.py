@@ -9,7 +9,10 @@ import unittest
 import grimp
 
 import app
-from app.capabilities import CAPABILITIES, check_needs
+from app.capabilities import (
+    CAPABILITIES,
+    check_needs,  # capability: mail
+)
 
 
 def cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:
