@@ -18,6 +18,8 @@ from app.jobs.runner import register_kind
 __all__ = ["NEEDS", "init_app", "register_kind"]
 
 NEEDS: tuple[str, ...] = ()
+# What `flask remove jobs` deletes beside app/jobs/ and tests/jobs/ (app/scaffold/remove.py reads it, unimported).
+OWNS = ("config/jobs.py", "docs/jobs.md", "tests/integration/test_jobs.py")
 
 
 def init_app(app: Flask) -> None:

@@ -29,6 +29,14 @@ from app.mail.outbox import KIND
 from app.views.router import add_views
 
 NEEDS = ("app.jobs",)
+# What `flask remove mail` deletes beside app/mail/ and tests/mail/ (app/scaffold/remove.py reads it, unimported).
+OWNS = (
+    "config/mail.py",
+    "docs/mail.md",
+    "app/templates/mail",
+    "tests/integration/test_mail.py",
+    "tests/integration/mail_sink.py",
+)
 
 
 def init_app(app: Flask) -> None:

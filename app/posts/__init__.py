@@ -32,11 +32,26 @@ from app.posts.models import (
 from app.views.router import add_views
 
 NEEDS: tuple[str, ...] = ()
-# What posts uses when it is present, registered before it: its parts marked for each go with it.
-USES: tuple[str, ...] = (
-    "app.jobs",  # capability: jobs
-    "app.uploads",  # capability: uploads
-)
+# What posts uses when present (registered before it), and its files that go with each (`flask remove jobs` takes
+# imports and exports, `flask remove uploads` attachments; the lines marked for each go too, and posts stays).
+USES: dict[str, tuple[str, ...]] = {
+    # capability: jobs
+    "app.jobs": (
+        "app/posts/import_docs.py",
+        "app/posts/import_job.py",
+        "app/posts/import_views.py",
+        "app/posts/export_docs.py",
+        "app/posts/export_job.py",
+        "app/posts/export_views.py",
+        "tests/posts/test_post_imports.py",
+        "tests/posts/test_post_exports.py",
+        "tests/posts/test_post_quotas.py",
+    ),
+    # end capability: jobs
+    "app.uploads": ("app/posts/attachments.py",),  # capability: uploads
+}
+# What `flask remove posts` deletes beside app/posts/ and tests/posts/.
+OWNS = ("scripts/fuzz_hooks.py",)
 
 
 def init_app(app: Flask) -> None:

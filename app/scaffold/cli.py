@@ -15,6 +15,10 @@ from app.scaffold.names import ScaffoldError
 from app.scaffold.remove import REFUSED, Refused, plan_removal
 from app.views.router import API_PREFIX
 
+# The project this code is in: `remove` plans from the files alone, without the app (which it may leave broken
+# mid-edit, and which need not import cleanly for a removal to be planned).
+PROJECT = Path(__file__).resolve().parents[2]
+
 
 def project_root() -> Path:
     """The project the running app was loaded from: the folder that holds the `app` package."""
@@ -74,7 +78,6 @@ def new_resource(noun: str, singular: str | None, dry_run: bool) -> None:
 @click.argument("capability")
 @click.option("--dry-run", is_flag=True, help="Print every file it would delete or edit, one a line; change nothing.")
 @click.option("--force", is_flag=True, help="Go ahead even with uncommitted changes to tracked files.")
-@with_appcontext
 def remove(capability: str, dry_run: bool, force: bool) -> None:
     """Remove an optional capability: its package, settings, docs, tests, pins and every line marked for it.
 
@@ -82,7 +85,7 @@ def remove(capability: str, dry_run: bool, force: bool) -> None:
     with uncommitted changes unless --force. It never commits: review the change, run `make test`, commit.
     """
     try:
-        removal = plan_removal(project_root(), capability, force=force or dry_run)  # a dry run changes nothing
+        removal = plan_removal(PROJECT, capability, force=force or dry_run)  # a dry run changes nothing
         touched = "\n".join(removal.paths())
         if dry_run:
             click.echo(touched)

@@ -1,17 +1,22 @@
 """Plan the removal of a capability (its files, its marked lines, its registry line), check it, then apply it.
 
-What a capability owns outside its package is found two ways: the paths in its manifest below (its package,
-settings module, docs page, tests), and marker comments in shared files (settings mixed into `Config`,
-`.env.example`, README, the checklist, requirement pins, compose services, import contracts). A marker names
-the capabilities a line belongs to; the line goes when any of them is removed:
+Each capability declares in its package's `__init__.py`, beside `NEEDS`, what it owns outside its package
+(`OWNS`: paths of files or folders; `app/<name>/` and `tests/<name>/` are always its own) and what it uses when
+present (`USES`: a mapping from another capability to the paths of this one that go with it, as posts' imports
+go with jobs). They are read with `ast`, never imported, so a tree that no longer imports cleanly can still be
+trimmed, and a capability added later (a generated noun, a second factor) is removable without an edit here.
+
+Lines of shared files are marked with the capabilities they belong to, and go when any of them is removed:
 
     some line  # capability: uploads             (one line)
     # capability: uploads                        (a block, up to and including its end marker)
     ...
     # end capability: uploads
+    some line  # capability: uploads => other    (the line becomes `other` once uploads is gone)
 
-Markdown uses `<!-- capability: uploads -->` the same way. Removal is a deterministic text edit: no parsing
-of Python, no guessing, and `--dry-run` shows every file it would touch.
+Markdown uses `<!-- capability: uploads -->` the same way (a trailing `<!-- capability: x => row -->` swaps a
+checklist row for what still covers it). Removal is a deterministic text edit, and `--dry-run` shows every file
+it would touch.
 """
 
 from __future__ import annotations
@@ -24,53 +29,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.scaffold.names import ScaffoldError
-from app.scaffold.registration import REGISTRY
+from app.scaffold.registration import LIST_NAME, REGISTRY
 
 # The parts of the project that are not capabilities: asking to remove one is refused.
 CORE = frozenset(
     {"core", "accounts", "auth", "sessions", "errors", "docs", "health", "throttling", "models", "views", "scaffold"}
 )
-
-# Paths each built-in capability owns beyond `app/<name>/` and `tests/<name>/` (a generated noun owns just those).
-# Paths that are already gone are skipped: posts' import and export go with jobs, or with posts, whichever is first.
-OWNED: dict[str, tuple[str, ...]] = {
-    "sample": (),
-    "jobs": (
-        "config/jobs.py",
-        "docs/jobs.md",
-        "tests/integration/test_jobs.py",
-        # Posts' imports and exports are jobs: they go with jobs, and posts stays.
-        "app/posts/import_docs.py",
-        "app/posts/import_job.py",
-        "app/posts/import_views.py",
-        "app/posts/export_docs.py",
-        "app/posts/export_job.py",
-        "app/posts/export_views.py",
-        "tests/posts/test_post_imports.py",
-        "tests/posts/test_post_exports.py",
-    ),
-    "mail": (
-        "config/mail.py",
-        "docs/mail.md",
-        "app/templates/mail",
-        "tests/integration/test_mail.py",
-        "tests/integration/mail_sink.py",
-    ),
-    "uploads": (
-        "config/uploads.py",
-        "docs/uploads.md",
-        "app/posts/attachments.py",
-        "tests/integration/test_uploads_seaweedfs.py",
-        "requirements-seaweedfs.txt",
-    ),
-    "oidc": ("config/oidc.py", "docs/oidc.md", "tests/integration/test_oidc.py", "tests/oidc_provider"),
-    "posts": ("scripts/fuzz_hooks.py",),
-}
-
+PREFIX = "app."
 NAME = r"[a-z][a-z0-9_]*"
-MARKER = re.compile(rf"(?:#|<!--)\s*(end )?capability:\s*({NAME}(?:\s*,\s*{NAME})*)\s*(?:-->)?\s*$")
-# Files never scanned for markers: this module and its documentation describe the markers, they carry none.
-NOT_SCANNED = frozenset({"app/scaffold/remove.py"})
+MARKER = re.compile(
+    rf"(?:#|<!--)\s*(?P<end>end )?capability:\s*(?P<names>{NAME}(?:\s*,\s*{NAME})*)"
+    rf"(?:\s*=>\s*(?P<instead>.*?))?\s*(?:-->)?\s*$"
+)
+# Files never scanned for markers: this module and its tests describe the markers, they carry none.
+NOT_SCANNED = frozenset({"app/scaffold/remove.py", "tests/test_remove.py"})
 SKIPPED_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache", "htmlcov"})
 # Exit status of a refusal (as click's usage errors): nothing was changed.
 REFUSED = 2
@@ -80,30 +52,55 @@ class Refused(ScaffoldError):
     """The removal cannot go ahead; nothing was changed."""
 
 
+@dataclass(frozen=True)
+class Declared:
+    """What a capability's `__init__.py` declares: NEEDS, USES (with the paths that go with each) and OWNS."""
+
+    needs: tuple[str, ...] = ()
+    uses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    owns: tuple[str, ...] = ()
+
+
 def listed_capabilities(root: Path) -> list[str]:
-    """The names in app/capabilities.py's CAPABILITIES, read without importing anything."""
+    """The packages in app/capabilities.py's CAPABILITIES, read without importing anything."""
     tree = ast.parse((root / REGISTRY).read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "CAPABILITIES" for t in node.targets):
-            return [ast.literal_eval(element) for element in node.value.elts]  # type: ignore[attr-defined]
-    raise ScaffoldError(f"{REGISTRY} has no CAPABILITIES tuple")
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == LIST_NAME for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise ScaffoldError(f"{REGISTRY} has no {LIST_NAME} tuple")
 
 
-def declared_needs(root: Path, package: str) -> tuple[str, ...]:
-    """A capability's NEEDS, read from its package's __init__.py without importing it."""
+def declared(root: Path, package: str) -> Declared:
+    """A capability's declarations, read from its package's `__init__.py` with `ast` (literals only)."""
     init = root / package.replace(".", "/") / "__init__.py"
+    values: dict[str, object] = {}
     for node in ast.parse(init.read_text(encoding="utf-8")).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [None])[0]
-        if getattr(target, "id", None) == "NEEDS" and node.value is not None:  # type: ignore[attr-defined]
-            return tuple(ast.literal_eval(node.value))  # type: ignore[attr-defined]
-    return ()
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        name = getattr(target, "id", None)
+        if name in ("NEEDS", "USES", "OWNS"):
+            try:
+                values[name] = ast.literal_eval(value)
+            except ValueError:
+                raise ScaffoldError(f"{init.relative_to(root)}: {name} must be a literal") from None
+    uses = values.get("USES", {})
+    if not isinstance(uses, dict):  # a plain tuple of packages: used, with nothing of its own going with them
+        uses = dict.fromkeys(uses, ())
+    return Declared(
+        tuple(values.get("NEEDS", ())), {k: tuple(v) for k, v in uses.items()}, tuple(values.get("OWNS", ()))
+    )
 
 
 def project_files(root: Path) -> list[str]:
     """Files to scan for markers: what git tracks (and would track), else every file less caches."""
-    if (root / ".git").exists() and shutil.which("git"):
-        listed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],  # noqa: S607
+    git = shutil.which("git")
+    if (root / ".git").exists() and git:
+        listed = subprocess.run(  # noqa: S603 (a fixed git command)
+            [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
             cwd=root,
             capture_output=True,
             check=True,
@@ -127,22 +124,57 @@ def uncommitted(root: Path) -> list[str]:
     return [line[3:] for line in status.stdout.splitlines() if line.strip()]
 
 
+def marker_names(match: re.Match[str]) -> set[str]:
+    """The capabilities a marker names."""
+    return {name.strip() for name in match.group("names").split(",")}
+
+
+def check_markers(text: str, known: set[str], path: str = "") -> None:
+    """Refuse a marker naming an unknown capability, a block left open, or an end marker with no block."""
+    open_blocks: list[set[str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = MARKER.search(line)
+        if not match:
+            continue
+        where = f"{path}:{number}"
+        if unknown := marker_names(match) - known:
+            raise ScaffoldError(f"{where}: a marker names {', '.join(sorted(unknown))}, not a capability")
+        own_line = line[: match.start()].strip() == ""
+        if own_line and match.group("instead") is not None:
+            raise ScaffoldError(f"{where}: `=>` belongs on a marked line, not on a block marker")
+        if own_line and match.group("end"):
+            if not open_blocks or open_blocks[-1] != marker_names(match):
+                raise ScaffoldError(f"{where}: `end capability: {match.group('names')}` ends no open block")
+            open_blocks.pop()
+        elif own_line:
+            open_blocks.append(marker_names(match))
+    if open_blocks:
+        raise ScaffoldError(f"{path}: a `capability: {', '.join(sorted(open_blocks[-1]))}` block has no end marker")
+
+
 def strip_markers(text: str, name: str) -> str:
-    """`text` without the lines and blocks marked for capability `name`."""
+    """`text` without the lines and blocks marked for capability `name` (a `=>` line becomes what follows it)."""
     kept: list[str] = []
     depth = 0
     removed = False  # since the last line kept: a blank line on both sides of a cut becomes one
     for line in text.splitlines(keepends=True):
         match = MARKER.search(line)
-        names = {n.strip() for n in match.group(2).split(",")} if match else set()
-        is_own_line = bool(match) and line[: match.start()].strip() == ""
-        if match and name in names and is_own_line:
-            depth += -1 if match.group(1) else 1
+        mine = bool(match) and name in marker_names(match)
+        own_line = bool(match) and line[: match.start()].strip() == ""
+        if mine and own_line:
+            depth += -1 if match.group("end") else 1
             if depth < 0:
                 raise ScaffoldError(f"an `end capability: {name}` marker has no block to end")
             removed = True
             continue
-        if depth > 0 or (match and name in names):
+        if depth > 0:
+            removed = True
+            continue
+        if mine and match.group("instead") is not None:
+            kept.append(match.group("instead") + "\n")
+            removed = False
+            continue
+        if mine:
             removed = True
             continue
         if removed and not line.strip() and (not kept or not kept[-1].strip()):
@@ -196,29 +228,39 @@ class Removal:
             target = self.root / path
             if target.is_dir():
                 shutil.rmtree(target)
-            else:
+            elif target.exists():
                 target.unlink()
+
+
+def owned_paths(root: Path, package: str, listed: list[str]) -> list[str]:
+    """What removing `package` deletes: its package and tests, its OWNS, and what others keep of theirs for it."""
+    name = package.removeprefix(PREFIX)
+    paths = [f"app/{name}", f"tests/{name}", *declared(root, package).owns]
+    for other in listed:
+        if other != package:
+            paths += declared(root, other).uses.get(package, ())
+    return list(dict.fromkeys(path for path in paths if (root / path).exists()))
 
 
 def plan_removal(root: Path, name: str, *, force: bool = False) -> Removal:
     """Check that `name` can go (a capability, nothing present needs it, the tree committed), and plan it."""
-    package = f"app.{name}"
+    package = f"{PREFIX}{name}"
     listed = listed_capabilities(root)
     if package not in listed:
-        if name in CORE or (root / "app" / f"{name}.py").exists():
+        if name in CORE or (root / "app" / f"{name}.py").exists() or (root / "app" / name).is_dir():
             raise Refused(f"{name} is part of the core (accounts, sessions, errors, docs, health, throttling)")
-        raise Refused(f"no capability named {name}; the removable ones: {', '.join(p[4:] for p in listed)}")
-    dependants = [other for other in listed if other != package and package in declared_needs(root, other)]
+        removable = ", ".join(p.removeprefix(PREFIX) for p in listed) or "none left"
+        raise Refused(f"no capability named {name}; the removable ones: {removable}")
+    dependants = [other for other in listed if other != package and package in declared(root, other).needs]
     if dependants:
         raise Refused(
-            f"{name} is needed by {', '.join(d[4:] for d in dependants)}: remove "
+            f"{name} is needed by {', '.join(d.removeprefix(PREFIX) for d in dependants)}: remove "
             f"{'it' if len(dependants) == 1 else 'them'} first"
         )
     if not force and (changed := uncommitted(root)):
         raise Refused(f"uncommitted changes to {', '.join(changed)}: commit them (or use --force)")
     removal = Removal(root, name)
-    owned = (f"app/{name}", f"tests/{name}", *OWNED.get(name, ()))
-    removal.deleted = [path for path in owned if (root / path).exists()]
+    removal.deleted = owned_paths(root, package, listed)
     gone = tuple(f"{path}/" for path in removal.deleted)
     for path in project_files(root):
         if path in NOT_SCANNED or path in removal.deleted or path.startswith(gone):
@@ -233,3 +275,18 @@ def plan_removal(root: Path, name: str, *, force: bool = False) -> Removal:
         if edited != text:
             removal.edits[path] = edited
     return removal
+
+
+def marked_files(root: Path) -> dict[str, str]:
+    """Every scanned file that carries a marker, with its text (for checks of the markers)."""
+    found = {}
+    for path in project_files(root):
+        if path in NOT_SCANNED:
+            continue
+        try:
+            text = (root / path).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if "capability:" in text and any(MARKER.search(line) for line in text.splitlines()):
+            found[path] = text
+    return found

@@ -20,6 +20,13 @@ from app.views.router import add_views
 from config import ConfigError
 
 NEEDS: tuple[str, ...] = ()
+# What `flask remove uploads` deletes beside app/uploads/ and tests/uploads/ (app/scaffold/remove.py reads it, unimported).
+OWNS = (
+    "config/uploads.py",
+    "docs/uploads.md",
+    "tests/integration/test_uploads_seaweedfs.py",
+    "requirements-seaweedfs.txt",
+)
 
 
 def discard_account_uploads(user: User) -> None:
