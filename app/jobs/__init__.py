@@ -18,7 +18,7 @@ from app.jobs.runner import register_kind
 __all__ = ["NEEDS", "init_app", "register_kind"]
 
 NEEDS: tuple[str, ...] = ()
-# What `flask remove jobs` deletes beside app/jobs/ and tests/jobs/ (app/scaffold/remove.py reads it, unimported).
+# Beside app/jobs/ and tests/jobs/, what `flask remove jobs` deletes (app/scaffold/remove.py reads it).
 OWNS = ("config/jobs.py", "docs/jobs.md", "tests/integration/test_jobs.py")
 
 

@@ -29,7 +29,7 @@ from app.mail.outbox import KIND
 from app.views.router import add_views
 
 NEEDS = ("app.jobs",)
-# What `flask remove mail` deletes beside app/mail/ and tests/mail/ (app/scaffold/remove.py reads it, unimported).
+# Beside app/mail/ and tests/mail/, what `flask remove mail` deletes (app/scaffold/remove.py reads it).
 OWNS = (
     "config/mail.py",
     "docs/mail.md",

@@ -18,7 +18,7 @@ from app.oidc.models import Identity, LinkCode, LinkTicket, LoginCode, OidcState
 from app.views.router import add_views
 
 NEEDS: tuple[str, ...] = ()
-# What `flask remove oidc` deletes beside app/oidc/ and tests/oidc/ (app/scaffold/remove.py reads it, unimported).
+# Beside app/oidc/ and tests/oidc/, what `flask remove oidc` deletes (app/scaffold/remove.py reads it).
 OWNS = ("config/oidc.py", "docs/oidc.md", "tests/integration/test_oidc.py", "tests/oidc_provider")
 
 

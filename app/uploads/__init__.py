@@ -20,7 +20,7 @@ from app.views.router import add_views
 from config import ConfigError
 
 NEEDS: tuple[str, ...] = ()
-# What `flask remove uploads` deletes beside app/uploads/ and tests/uploads/ (app/scaffold/remove.py reads it, unimported).
+# Beside app/uploads/ and tests/uploads/, what `flask remove uploads` deletes (app/scaffold/remove.py reads it).
 OWNS = (
     "config/uploads.py",
     "docs/uploads.md",
