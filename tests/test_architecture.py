@@ -5,14 +5,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import unittest
+from types import ModuleType
 
 import grimp
 
 import app
-from app.capabilities import (
-    CAPABILITIES,
-    check_needs,  # capability: mail
-)
+from app.capabilities import CAPABILITIES, check_needs
 
 
 def cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:
@@ -107,14 +105,11 @@ class TestCapabilities(unittest.TestCase):
             self.assertIsInstance(module.NEEDS, tuple, name)
             self.assertTrue(callable(module.init_app), name)
 
-    # capability: mail
-    def test_a_capability_listed_before_one_it_needs_is_refused(self):
-        jobs, mail = (importlib.import_module(name) for name in ("app.jobs", "app.mail"))
+    def test_a_capability_listed_before_one_it_needs_or_uses_is_refused(self):
+        base, needing, using = ModuleType("app.base"), ModuleType("app.needing"), ModuleType("app.using")
+        needing.NEEDS, using.NEEDS, using.USES = ("app.base",), (), {"app.base": ("app/using/extra.py",)}
 
-        check_needs([jobs, mail])
-        with self.assertRaisesRegex(RuntimeError, "app.mail needs app.jobs"):
-            check_needs([mail, jobs])
-        with self.assertRaisesRegex(RuntimeError, "app.mail needs app.jobs"):
-            check_needs([mail])
-
-    # end capability: mail
+        check_needs([base, needing, using])
+        for modules, needer in (([needing, base], "needing"), ([needing], "needing"), ([using, base], "using")):
+            with self.assertRaisesRegex(RuntimeError, f"app.{needer} needs app.base"):
+                check_needs(modules)
