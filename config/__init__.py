@@ -32,6 +32,7 @@ __all__ = [
 
 # Each optional capability keeps its settings (a mixin of defaults), `complete` and `check` in its own module.
 SECTIONS: tuple[ModuleType, ...] = (
+    # one line per capability with settings: `flask remove` takes it out with the capability
     config.jobs,  # capability: jobs
     config.mail,  # capability: mail
     config.uploads,  # capability: uploads

@@ -48,9 +48,8 @@ def check(values: dict[str, Any], *, production: bool) -> None:
         raise ConfigError("REDIS_URL is not set: production runs jobs on a shared Redis (redis://host:6379/0)")
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
-    for name in (
-        *("JOB_TIMEOUT_SECONDS", "JOB_RESULT_TTL_SECONDS", "JOB_FAILURE_TTL_SECONDS"),
-        "POST_IMPORT_MAX_ITEMS",  # capability: posts
-    ):
+    names = ["JOB_TIMEOUT_SECONDS", "JOB_RESULT_TTL_SECONDS", "JOB_FAILURE_TTL_SECONDS"]
+    names.append("POST_IMPORT_MAX_ITEMS")  # capability: posts
+    for name in names:
         if values[name] < 1:
             raise ConfigError(f"{name} must be at least 1")

@@ -35,6 +35,7 @@ NEEDS: tuple[str, ...] = ()
 # What posts uses when present (registered before it), and its files that go with each (`flask remove jobs` takes
 # imports and exports, `flask remove uploads` attachments; the lines marked for each go too, and posts stays).
 USES: dict[str, tuple[str, ...]] = {
+    # each entry goes with the capability it names
     # capability: jobs
     "app.jobs": (
         "app/posts/import_docs.py",

@@ -105,7 +105,8 @@ def create_post(user: User, body: Mapping[str, Any]) -> dict[str, Any]:
         status=body.get("status", "draft"),
     )
     try:
-        with ExitStack() as extras:  # what other capabilities hold around the write (attachments)
+        extras = ExitStack()  # what other capabilities hold around the write (attachments)
+        with extras:
             attachments.claim(extras, raw, body)  # capability: uploads
             Post.collection().insert_one(raw)
     except BaseException:
@@ -128,7 +129,8 @@ def update_post(user: User, post_id: str, body: Mapping[str, Any], versions: lis
         changes["set__tags"] = normalise_tags(body["tags"])
     if "status" in body:
         changes["set__status"] = body["status"]
-    with ExitStack() as extras:  # what other capabilities hold around the write (attachments)
+    extras = ExitStack()  # what other capabilities hold around the write (attachments)
+    with extras:
         attachments.move(extras, raw, body, changes)  # capability: uploads
         post = Post.objects(**conditional_filter(raw["_id"], versions)).modify(new=True, **changes)
         if post is None:
