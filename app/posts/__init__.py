@@ -47,6 +47,7 @@ USES: dict[str, tuple[str, ...]] = {
         "tests/posts/test_post_imports.py",
         "tests/posts/test_post_exports.py",
         "tests/posts/test_post_quotas.py",
+        "tests/integration/test_jobs.py",
     ),
     # end capability: jobs
     "app.uploads": ("app/posts/attachments.py",),  # capability: uploads

@@ -233,9 +233,10 @@ class Removal:
 
 
 def owned_paths(root: Path, package: str, listed: list[str]) -> list[str]:
-    """What removing `package` deletes: its package and tests, its OWNS, and what others keep of theirs for it."""
+    """What removing `package` deletes: its package and tests, its OWNS and USES paths, and others' USES of it."""
     name = package.removeprefix(PREFIX)
-    paths = [f"app/{name}", f"tests/{name}", *declared(root, package).owns]
+    own = declared(root, package)
+    paths = [f"app/{name}", f"tests/{name}", *own.owns, *(path for used in own.uses.values() for path in used)]
     for other in listed:
         if other != package:
             paths += declared(root, other).uses.get(package, ())
