@@ -41,15 +41,17 @@ run: $(RUNTIME)  ## Start the development server: Swagger UI on http://localhost
 serve: $(RUNTIME)  ## Serve production-style under gunicorn (needs the production environment; see README)
 	APP_CONFIG=$${APP_CONFIG:-production} $(BIN)/gunicorn -c gunicorn.conf.py server:app
 
+# capability: jobs
 worker: $(RUNTIME)  ## Run a job worker (needs REDIS_URL: the queue; start as many as you like)
 	$(BIN)/flask --app server worker
+# end capability: jobs
 
 new-resource: $(RUNTIME)  ## Write a new REST noun: make new-resource NOUN=books [SINGULAR=book] [DRY_RUN=1]
 	@test -n "$(NOUN)" || { echo "usage: make new-resource NOUN=books [SINGULAR=book] [DRY_RUN=1]" >&2; exit 2; }
 	$(BIN)/flask --app server new-resource $(NOUN) $(if $(SINGULAR),--singular $(SINGULAR)) $(if $(DRY_RUN),--dry-run)
 
 remove: $(RUNTIME)  ## Remove an optional capability: make remove CAP=uploads [DRY_RUN=1] [FORCE=1]
-	@test -n "$(CAP)" || { echo "usage: make remove CAP=sample|posts|jobs|mail|uploads|oidc [DRY_RUN=1] [FORCE=1]" >&2; exit 2; }
+	@test -n "$(CAP)" || { echo "usage: make remove CAP=<capability> [DRY_RUN=1] [FORCE=1] (README: Removing a capability)" >&2; exit 2; }
 	$(BIN)/flask --app server remove $(CAP) $(if $(DRY_RUN),--dry-run) $(if $(FORCE),--force)
 
 # capability: oidc
@@ -79,10 +81,12 @@ system-deps:
 test: system-deps $(DEV) $(TEST_TOOLS) lint  ## Lint, then run the whole suite with coverage
 	$(BIN)/pytest --cov --cov-report=term
 
+# capability: posts
 bench: $(DEV)  ## Benchmark the app against the hand-written baseline (needs wrk; BENCH_ROUNDS, BENCH_SECONDS)
 	@scripts/system_deps.sh wrk redis-server taskset pgrep
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
+# end capability: posts
 
 test-server: $(DEV) $(TEST_TOOLS)  ## The in-process tests against a MongoDB server process (nx-27017, or MONGODB_URI if set)
 	$(BIN)/python scripts/test_server.py
