@@ -53,7 +53,7 @@ USES: dict[str, tuple[str, ...]] = {
     "app.uploads": ("app/posts/attachments.py",),  # capability: uploads
 }
 # What `flask remove posts` deletes beside app/posts/ and tests/posts/.
-OWNS = ("scripts/fuzz_hooks.py",)
+OWNS = ("scripts/fuzz_hooks.py", "bench")
 
 
 def init_app(app: Flask) -> None:
