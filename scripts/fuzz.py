@@ -117,8 +117,8 @@ def main() -> int:
         user = {"email": "fuzz-user@example.com", "password": "fuzz-user-password-1"}
         call(base, "POST", "/api/v1/auth/signup", {**user, "displayName": "Fuzz"})
         admin = {"email": env["FUZZ_ADMIN_EMAIL"], "password": env["FUZZ_ADMIN_PASSWORD"]}
-        seeded = call(base, "POST", "/api/v1/auth/login", user)["accessToken"]
         # capability: posts
+        seeded = call(base, "POST", "/api/v1/auth/login", user)["accessToken"]
         for n in range(3):  # enough posts, public and draft, for every list to have a next cursor
             for status in ("published", "draft"):
                 post = {"title": f"Fuzz seed {n}", "body": "Seeded for cursor pages.", "status": status}
