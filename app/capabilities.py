@@ -14,6 +14,7 @@ from types import ModuleType
 from flask import Flask
 
 CAPABILITIES = (
+    # one package a line, each after what it needs: `flask new-resource` adds one, `flask remove` takes one out
     "app.sample",
     "app.jobs",
     "app.mail",

@@ -166,8 +166,9 @@ class TestPublicFieldAccess(TCBase):
 
     def test_serialising_never_loads_a_referenced_document(self):
         """Loading one would fail here: the documents the references name are gone from the database."""
-        author, token = self.auth()
+        author = self.make_user()
         # capability: posts
+        token = self.login(author.email)
         post_id = self.request("POST", "posts", json={"title": "t", "body": "b"}, token=token).get_json()["id"]
         # end capability: posts
         with self.app.app_context():
