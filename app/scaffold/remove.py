@@ -14,7 +14,7 @@ Lines of shared files are marked with the capabilities they belong to, and go wh
     # end capability: uploads
     some line  # capability: uploads => other    (the line becomes `other` once uploads is gone)
 
-Markdown uses `<!-- capability: uploads -->` the same way (a trailing `<!-- capability: x => row -->` swaps a
+TypeScript uses `// capability: uploads`, Markdown `<!-- capability: uploads -->` the same way (a trailing `<!-- capability: x => row -->` swaps a
 checklist row for what still covers it). Removal is a deterministic text edit, and `--dry-run` shows every file
 it would touch.
 """
@@ -38,7 +38,7 @@ CORE = frozenset(
 PREFIX = "app."
 NAME = r"[a-z][a-z0-9_]*"
 MARKER = re.compile(
-    rf"(?:#|<!--)\s*(?P<end>end )?capability:\s*(?P<names>{NAME}(?:\s*,\s*{NAME})*)"
+    rf"(?:#|//|<!--)\s*(?P<end>end )?capability:\s*(?P<names>{NAME}(?:\s*,\s*{NAME})*)"
     rf"(?:\s*=>\s*(?P<instead>.*?))?\s*(?:-->)?\s*$"
 )
 # Files never scanned for markers: this module and its tests describe the markers, they carry none.
