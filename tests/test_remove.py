@@ -129,7 +129,7 @@ def documented_by_file(root: Path = ROOT) -> dict[str, set[str]]:
             found.setdefault(str(Path(module.__file__).resolve().relative_to(root)), set()).update(module.PATHS)
         return found
     finally:
-        disconnect_db(app)
+        disconnect_db()
 
 
 def removal_outcome(label: str, names: tuple[str, ...], generator: bool) -> dict[str, Any]:
