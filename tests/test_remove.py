@@ -161,6 +161,10 @@ def removal_outcome(label: str, names: tuple[str, ...], generator: bool) -> dict
         outcome["served"] = json.loads(served.stdout) if served.returncode == 0 else served.stderr
         packages = "|".join(rf"app[./]{n}\b|config[./]{n}\b|tests/{n}/" for n in names)
         outcome["left"] = run(root, tool("git"), "grep", "-n", "-E", packages).stdout
+        # Files left behind by a capability whose OWNS forgot them (its settings module, its docs page).
+        leftovers = {f"config/{n}.py" for n in names} | {f"docs/{n}.md" for n in names}
+        tracked = run(root, tool("git"), "ls-files").stdout.splitlines()
+        outcome["left"] += "".join(f"{path}: still here\n" for path in tracked if path in leftovers)
         deleted = [path for path in outcome["deleted"] if not path.endswith("__init__.py")]
         if deleted:
             mentions = run(root, tool("git"), "grep", "-n", "-F", *(arg for path in deleted for arg in ("-e", path)))
