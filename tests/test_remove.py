@@ -24,6 +24,7 @@ import textwrap
 import unittest
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from app import create_app
 from app.database import disconnect_db
@@ -99,11 +100,18 @@ def git_copy(prefix: str) -> Path:
     return root
 
 
+def copy_env(root: Path) -> dict[str, str]:
+    """The test config, nothing pointing back at this checkout, and a database of the copy's own on a server."""
+    env = child_env(APP_CONFIG="test")
+    if env.get("MONGODB_URI"):  # copies run side by side: each drops its database, so each needs its own
+        parts = urlsplit(env["MONGODB_URI"])
+        env["MONGODB_URI"] = urlunsplit(parts._replace(path=f"/{parts.path.strip('/') or 'app'}_{root.name[-8:]}"))
+    return env
+
+
 def run(root: Path, *command: str, timeout: int = TIMEOUT) -> subprocess.CompletedProcess:
-    """A command in the copy, with the test config and nothing pointing back at this checkout."""
-    return subprocess.run(
-        command, cwd=root, env=child_env(APP_CONFIG="test"), capture_output=True, text=True, timeout=timeout
-    )
+    """A command in the copy (see `copy_env`)."""
+    return subprocess.run(command, cwd=root, env=copy_env(root), capture_output=True, text=True, timeout=timeout)
 
 
 def remove(root: Path, *args: str) -> subprocess.CompletedProcess:
