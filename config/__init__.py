@@ -40,7 +40,14 @@ SECTIONS: tuple[ModuleType, ...] = (
 )
 
 MIN_SECRET_BYTES = 32
-QUOTAS = ("QUOTA_IMPORT_ITEMS_PER_DAY", "QUOTA_EXPORTS_PER_DAY", "QUOTA_UPLOAD_BYTES_PER_DAY", "QUOTA_POSTS_PER_DAY")
+# The quota settings capabilities add (app/quotas.py), each checked alike.
+QUOTAS: tuple[str, ...] = (
+    # one line per quota: `flask remove` takes a capability's with it
+    "QUOTA_IMPORT_ITEMS_PER_DAY",  # capability: posts, jobs
+    "QUOTA_EXPORTS_PER_DAY",  # capability: posts, jobs
+    "QUOTA_UPLOAD_BYTES_PER_DAY",  # capability: uploads
+    "QUOTA_POSTS_PER_DAY",  # capability: posts
+)
 # Values seen in tutorials and sample files; production refuses them whatever their length.
 KNOWN_DEFAULT_SECRETS = frozenset(
     {
@@ -135,12 +142,16 @@ class Config(*(section.Settings for section in SECTIONS)):
 
     # Quotas per account over any rolling 24 hours (app/quotas.py); 0 means no quota. Rate limits bound bursts;
     # these bound what one account may pile up in a day (storage, queue work, database growth).
-    QUOTA_IMPORT_ITEMS_PER_DAY = 50_000
-    QUOTA_EXPORTS_PER_DAY = 24
+    QUOTA_IMPORT_ITEMS_PER_DAY = 50_000  # capability: posts, jobs
+    QUOTA_EXPORTS_PER_DAY = 24  # capability: posts, jobs
+    # capability: uploads
     # Counted when an upload is granted, from the size the client declares (the store holds it to that size).
     QUOTA_UPLOAD_BYTES_PER_DAY = 200 * 1024 * 1024
+    # end capability: uploads
+    # capability: posts
     # Created posts, imported ones included.
     QUOTA_POSTS_PER_DAY = 1_000
+    # end capability: posts
 
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"

@@ -14,9 +14,9 @@ Lines of shared files are marked with the capabilities they belong to, and go wh
     # end capability: uploads
     some line  # capability: uploads => other    (the line becomes `other` once uploads is gone)
 
-TypeScript uses `// capability: uploads`, Markdown `<!-- capability: uploads -->` the same way (a trailing `<!-- capability: x => row -->` swaps a
-checklist row for what still covers it). Removal is a deterministic text edit, and `--dry-run` shows every file
-it would touch.
+TypeScript uses `// capability: uploads`, Markdown `<!-- capability: uploads -->` the same way (a trailing
+`<!-- capability: x => row -->` swaps a checklist row for what still covers it). Removal is a deterministic text
+edit, and `--dry-run` shows every file it would touch.
 """
 
 from __future__ import annotations
