@@ -51,8 +51,7 @@ def wait_until_up(base: str, deadline: float) -> None:
 def schemathesis(base: str, seconds: int, header: str | None = None, *options: str) -> int:
     token = header.removeprefix("Authorization: Bearer ") if header else ""
     env = {**os.environ, "FUZZ_BASE": base, "FUZZ_TOKEN": token}
-    # The hooks give the post lists real cursors (scripts/fuzz_hooks.py), as that user would have them.
-    env["SCHEMATHESIS_HOOKS"] = "scripts.fuzz_hooks"  # capability: posts
+    env["SCHEMATHESIS_HOOKS"] = "scripts.fuzz_hooks"  # real cursors for the post lists  # capability: posts
     command = [
         str(BIN / "schemathesis"),
         "--config-file",

@@ -145,13 +145,15 @@ def removal_outcome(label: str, names: tuple[str, ...], generator: bool) -> dict
     root = git_copy(f"remove-{label}-")
     outcome: dict[str, Any] = {"steps": [], "deleted": set(), "checks": [], "served": None, "left": ""}
     try:
+        status = (tool("git"), "status", "--porcelain", "--untracked-files=all")
         for name in names:
+            before = set(run(root, *status).stdout.splitlines())  # the shared node_modules link, untracked
             dry = remove(root, name, "--dry-run")
             done = remove(root, name)
             outcome["steps"].append((name, dry, done))
             if dry.returncode or done.returncode:
                 return outcome
-            changed = run(root, tool("git"), "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
+            changed = set(run(root, *status).stdout.splitlines()) - before
             outcome["steps"][-1] += (sorted(line[3:] for line in changed), sorted(dry.stdout.split()))
             outcome["deleted"] |= {path for path in dry.stdout.split() if not (root / path).exists()}
             git(root, "add", "-A")
@@ -243,6 +245,7 @@ class TestMarkers(unittest.TestCase):
             ("# capability: x\n# capability: y\n# end capability: x\n# end capability: y\n", "ends no open block"),
             ("line  # capability: nobody\n", "not a capability"),
             ("# capability: x => y\n# end capability: x\n", "belongs on a marked line"),
+            ("line  # capability: x (why)\n", "not a marker"),
         ):
             with self.subTest(text=text), self.assertRaisesRegex(ScaffoldError, why):
                 check_markers(text, {"x", "y"})

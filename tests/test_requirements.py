@@ -21,7 +21,14 @@ EMBEDDED = ROOT / "requirements-embedded.txt"
 DEVELOPMENT = [ROOT / "requirements-dev.txt"]
 DEVELOPMENT.append(ROOT / "bench" / "requirements.txt")  # capability: posts
 # The in-process stand-ins `make run` and the tests use in place of MongoDB, Redis and S3 (lupa: fakeredis's Lua).
-STAND_INS = frozenset({"mongomock", "fakeredis", "lupa", "moto"})
+STAND_INS = frozenset(
+    {
+        "mongomock",
+        "fakeredis",  # capability: jobs
+        "lupa",  # capability: jobs
+        "moto",  # capability: uploads
+    }
+)
 # Test tools that must never reach the image, whether or not requirements-dev.txt still names them.
 TEST_TOOLS = frozenset(
     {

@@ -19,7 +19,7 @@ __all__ = ["NEEDS", "init_app", "register_kind"]
 
 NEEDS: tuple[str, ...] = ()
 # Beside app/jobs/ and tests/jobs/, what `flask remove jobs` deletes (app/scaffold/remove.py reads it).
-OWNS = ("config/jobs.py", "docs/jobs.md", "tests/integration/test_jobs.py")
+OWNS = ("config/jobs.py", "docs/jobs.md")
 
 
 def init_app(app: Flask) -> None:

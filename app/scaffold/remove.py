@@ -41,6 +41,8 @@ MARKER = re.compile(
     rf"(?:#|//|<!--)\s*(?P<end>end )?capability:\s*(?P<names>{NAME}(?:\s*,\s*{NAME})*)"
     rf"(?:\s*=>\s*(?P<instead>.*?))?\s*(?:-->)?\s*$"
 )
+# Anything that looks like a marker (a placeholder such as `<name>` in prose aside) must be one.
+LOOKS_LIKE = re.compile(r"(?:#|//|<!--)\s*(?:end )?capability:(?!\s*<)")
 # Files never scanned for markers: this module and its tests describe the markers, they carry none.
 NOT_SCANNED = frozenset({"app/scaffold/remove.py", "tests/test_remove.py"})
 SKIPPED_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache", "htmlcov"})
@@ -134,9 +136,11 @@ def check_markers(text: str, known: set[str], path: str = "") -> None:
     open_blocks: list[set[str]] = []
     for number, line in enumerate(text.splitlines(), 1):
         match = MARKER.search(line)
-        if not match:
-            continue
         where = f"{path}:{number}"
+        if not match:
+            if LOOKS_LIKE.search(line):
+                raise ScaffoldError(f"{where}: not a marker the removal understands: {line.strip()}")
+            continue
         if unknown := marker_names(match) - known:
             raise ScaffoldError(f"{where}: a marker names {', '.join(sorted(unknown))}, not a capability")
         own_line = line[: match.start()].strip() == ""
@@ -288,6 +292,6 @@ def marked_files(root: Path) -> dict[str, str]:
             text = (root / path).read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue
-        if "capability:" in text and any(MARKER.search(line) for line in text.splitlines()):
+        if "capability:" in text and any(LOOKS_LIKE.search(line) for line in text.splitlines()):
             found[path] = text
     return found

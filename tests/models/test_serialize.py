@@ -133,10 +133,11 @@ class TestDocuments(TCBase):
         self.assertNotIn("password_hash", mongo_to_dict(user))
 
     def test_raw_to_dict_equals_mongo_to_dict(self):
-        author, token = self.auth()
+        author = self.make_user()
         with self.app.app_context():
             user_raw = User.collection().find_one({"_id": str(author.id)})
         # capability: posts
+        token = self.login(author.email)
         post_id = self.request(
             "POST", "posts", json={"title": "t", "body": "b", "tags": ["x"]}, token=token
         ).get_json()["id"]

@@ -442,7 +442,7 @@ class TestAccountsAndEmails(OidcCase):
         refused = [
             self.request("DELETE", "me", json={}, token=stale),
             self.request("PUT", "me/password", json={"newPassword": "a new passphrase"}, token=stale),
-            self.request("PUT", "me/email", json={"email": "ada.king@example.com"}, token=stale),
+            self.request("PUT", "me/email", json={"email": "ada.king@example.com"}, token=stale),  # capability: mail
         ]
         for response in refused:
             self.assertIn("sign in again", self.assert_problem(response, 403)["detail"])
