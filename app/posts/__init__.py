@@ -50,7 +50,7 @@ USES: dict[str, tuple[str, ...]] = {
         "tests/integration/test_jobs.py",
     ),
     # end capability: jobs
-    "app.uploads": ("app/posts/attachments.py",),  # capability: uploads
+    "app.uploads": ("app/posts/attachments.py", "tests/posts/test_post_attachments.py"),  # capability: uploads
 }
 # What `flask remove posts` deletes beside app/posts/ and tests/posts/.
 OWNS = ("scripts/fuzz_hooks.py", "bench")
