@@ -91,6 +91,8 @@ def git_copy(prefix: str) -> Path:
     """A copy of the project as it is now, committed in a git work tree of its own (as a clone is)."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     copy_project(root)
+    if (ROOT / ".venv").is_dir():
+        (root / ".venv").symlink_to(ROOT / ".venv")  # one virtualenv for every copy (git ignores it)
     provider = ROOT / "tests" / "oidc_provider" / "node_modules"
     if provider.is_dir() and (root / "tests" / "oidc_provider").is_dir():
         (root / "tests" / "oidc_provider" / "node_modules").symlink_to(provider)  # npm's install, shared

@@ -73,7 +73,7 @@ def fast_accepts(schema: dict[str, Any], body: Any) -> bool:
 
 class TestFastCheck(unittest.TestCase):
     def test_every_documented_schema_compiles(self):
-        self.assertGreater(len(SCHEMAS), 15)
+        self.assertGreater(len(SCHEMAS), 10)
         for name, schema in SCHEMAS.items():
             with self.subTest(schema=name):
                 self.assertIsNotNone(compiled(schema)[0])

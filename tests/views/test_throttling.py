@@ -137,6 +137,7 @@ class TestMethodLimits(LowLimitsTCBase):
         self.assert_throttled(self.request("POST", "noted"))
 
 
+# capability: mail
 class TestPerUserLimits(LowLimitsTCBase):
     """A signed-in route answers 401 without a valid token before a per-user limit counts the request."""
 
@@ -154,6 +155,9 @@ class TestPerUserLimits(LowLimitsTCBase):
         statuses = [self.request("POST", "me/verification-email", token=token).status_code for _ in range(5)]
         self.assertEqual(statuses, [202] * 5)  # none of the refused requests spent the user's budget
         self.assert_throttled(self.request("POST", "me/verification-email", token=token), window="15 minute")
+
+
+# end capability: mail
 
 
 class TestWriteBurst(ProbeTCBase):
