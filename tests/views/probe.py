@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from app import create_app
 from app.auth import public
 from app.decorators import json_required
 from app.views.base import BaseResource, make_api
@@ -47,9 +48,15 @@ class Probe(BaseResource):
 api.add_resource(Probe, f"/{PROBE}")
 
 
-def add_probe(app: Flask) -> None:
+def add_probe(app: Flask) -> Flask:
     """Serve the probe from `app` (before its first request)."""
     add_views(app, sys.modules[__name__])
+    return app
+
+
+def probe_app() -> Flask:
+    """The app (APP_CONFIG's config) with the probe: for servers a test starts (`tests.views.probe:probe_app()`)."""
+    return add_probe(create_app())
 
 
 class ProbeTCBase(TCBase):
