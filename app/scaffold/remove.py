@@ -160,7 +160,8 @@ def strip_markers(text: str, name: str) -> str:
     """`text` without the lines and blocks marked for capability `name` (a `=>` line becomes what follows it)."""
     kept: list[str] = []
     depth = 0
-    removed = False  # since the last line kept: a blank line on both sides of a cut becomes one
+    removed = False  # since the last line kept: blank lines on both sides of a cut keep the longer run
+    blanks_after = 0
     for line in text.splitlines(keepends=True):
         match = MARKER.search(line)
         mine = bool(match) and name in marker_names(match)
@@ -169,27 +170,39 @@ def strip_markers(text: str, name: str) -> str:
             depth += -1 if match.group("end") else 1
             if depth < 0:
                 raise ScaffoldError(f"an `end capability: {name}` marker has no block to end")
-            removed = True
+            removed, blanks_after = True, 0
             continue
         if depth > 0:
-            removed = True
+            removed, blanks_after = True, 0
             continue
         if mine and match.group("instead") is not None:
             kept.append(match.group("instead") + "\n")
             removed = False
             continue
         if mine:
-            removed = True
+            removed, blanks_after = True, 0
             continue
-        if removed and not line.strip() and (not kept or not kept[-1].strip()):
+        if removed and not line.strip():
+            blanks_after += 1
+            if trailing_blanks(kept) >= blanks_after:
+                continue
+            kept.append(line)
             continue
-        removed = False
+        removed, blanks_after = False, 0
         kept.append(line)
     if depth:
         raise ScaffoldError(f"a `capability: {name}` block has no end marker")
     while removed and len(kept) > 1 and not kept[-1].strip():
         kept.pop()  # a cut at the end of a file leaves no trailing blank lines
     return "".join(kept)
+
+
+def trailing_blanks(lines: list[str]) -> int:
+    """How many blank lines `lines` ends with."""
+    count = 0
+    while count < len(lines) and not lines[-1 - count].strip():
+        count += 1
+    return count
 
 
 def drop_registry_line(text: str, package: str) -> str:
