@@ -19,7 +19,13 @@ from app.views.router import add_views
 
 NEEDS: tuple[str, ...] = ()
 # Beside app/oidc/ and tests/oidc/, what `flask remove oidc` deletes (app/scaffold/remove.py reads it).
-OWNS = ("config/oidc.py", "docs/oidc.md", "tests/integration/test_oidc.py", "tests/oidc_provider")
+OWNS = (
+    "config/oidc.py",
+    "docs/oidc.md",
+    "tests/integration/test_oidc.py",
+    "tests/oidc_provider",
+    "tests/mail/test_identity_notices.py",  # capability: mail
+)
 
 
 def init_app(app: Flask) -> None:
