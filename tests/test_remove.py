@@ -222,13 +222,15 @@ class TestMarkers(unittest.TestCase):
             "<!-- end capability: uploads -->\n"
             "| row | for uploads | <!-- capability: uploads => | row | the team's to cover | -->\n"
             "x = 1  # capability: uploads => x = 2\n"
+            "pin==1  # used by: oidc, uploads\n"
             "last\n"
         )
 
         self.assertEqual(
             strip_markers(text, "uploads"),
-            "keep\nother  # capability: oidc\n| row | the team's to cover |\nx = 2\nlast\n",
+            "keep\nother  # capability: oidc\n| row | the team's to cover |\nx = 2\npin==1  # used by: oidc\nlast\n",
         )
+        self.assertNotIn("pin==1", strip_markers(strip_markers(text, "uploads"), "oidc"))
         self.assertEqual(strip_markers(text, "sample"), text)
 
     def test_a_cut_between_blank_lines_leaves_one_and_none_at_the_end(self):

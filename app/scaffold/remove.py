@@ -13,6 +13,7 @@ Lines of shared files are marked with the capabilities they belong to, and go wh
     ...
     # end capability: uploads
     some line  # capability: uploads => other    (the line becomes `other` once uploads is gone)
+    some line  # used by: oidc, uploads          (the line goes with the last of them)
 
 TypeScript uses `// capability: uploads`, Markdown `<!-- capability: uploads -->` the same way (a trailing
 `<!-- capability: x => row -->` swaps a checklist row for what still covers it). Removal is a deterministic text
@@ -41,6 +42,8 @@ MARKER = re.compile(
     rf"(?:#|//|<!--)\s*(?P<end>end )?capability:\s*(?P<names>{NAME}(?:\s*,\s*{NAME})*)"
     rf"(?:\s*=>\s*(?P<instead>.*?))?\s*(?:-->)?\s*$"
 )
+# A line several capabilities share: it names the ones left, and goes with the last.
+USED_BY = re.compile(rf"(?:#|//|<!--)\s*used by:\s*(?P<names>{NAME}(?:\s*,\s*{NAME})*)\s*(?:-->)?\s*$")
 # Anything that looks like a marker (a placeholder such as `<name>` in prose aside) must be one.
 LOOKS_LIKE = re.compile(r"(?:#|//|<!--)\s*(?:end )?capability:(?!\s*<)")
 # Files never scanned for markers: this module and its tests describe the markers, they carry none.
@@ -127,7 +130,7 @@ def uncommitted(root: Path) -> list[str]:
 
 
 def marker_names(match: re.Match[str]) -> set[str]:
-    """The capabilities a marker names."""
+    """The capabilities a marker (or a `used by`) names."""
     return {name.strip() for name in match.group("names").split(",")}
 
 
@@ -137,6 +140,10 @@ def check_markers(text: str, known: set[str], path: str = "") -> None:
     for number, line in enumerate(text.splitlines(), 1):
         match = MARKER.search(line)
         where = f"{path}:{number}"
+        if shared := USED_BY.search(line):
+            if unknown := marker_names(shared) - known:
+                raise ScaffoldError(f"{where}: `used by` names {', '.join(sorted(unknown))}, not a capability")
+            continue
         if not match:
             if LOOKS_LIKE.search(line):
                 raise ScaffoldError(f"{where}: not a marker the removal understands: {line.strip()}")
@@ -163,6 +170,13 @@ def strip_markers(text: str, name: str) -> str:
     removed = False  # since the last line kept: blank lines on both sides of a cut keep the longer run
     blanks_after = 0
     for line in text.splitlines(keepends=True):
+        if depth == 0 and (shared := USED_BY.search(line)) and name in (users := marker_names(shared)):
+            users.discard(name)
+            if not users:
+                removed, blanks_after = True, 0
+                continue
+            keep = [n.strip() for n in shared.group("names").split(",") if n.strip() in users]
+            line = line[: shared.start("names")] + ", ".join(keep) + line[shared.end("names") :]
         match = MARKER.search(line)
         mine = bool(match) and name in marker_names(match)
         own_line = bool(match) and line[: match.start()].strip() == ""
@@ -287,7 +301,7 @@ def plan_removal(root: Path, name: str, *, force: bool = False) -> Removal:
             text = (root / path).read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue
-        edited = strip_markers(text, name) if "capability:" in text else text
+        edited = strip_markers(text, name) if "capability:" in text or "used by:" in text else text
         if path == REGISTRY:
             edited = drop_registry_line(edited, package)
         if edited != text:
@@ -305,6 +319,7 @@ def marked_files(root: Path) -> dict[str, str]:
             text = (root / path).read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue
-        if "capability:" in text and any(LOOKS_LIKE.search(line) for line in text.splitlines()):
+        lines = text.splitlines()
+        if any(LOOKS_LIKE.search(line) or USED_BY.search(line) for line in lines):
             found[path] = text
     return found
