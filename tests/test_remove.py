@@ -97,6 +97,7 @@ def git_copy(prefix: str) -> Path:
     if provider.is_dir() and (root / "tests" / "oidc_provider").is_dir():
         (root / "tests" / "oidc_provider" / "node_modules").symlink_to(provider)  # npm's install, shared
     git(root, "init", "-q")
+    (root / ".git" / "info" / "exclude").write_text("node_modules\n")  # the shared link, as a clone's would be
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "copy")
     return root
@@ -149,7 +150,7 @@ def removal_outcome(label: str, names: tuple[str, ...], generator: bool) -> dict
     try:
         status = (tool("git"), "status", "--porcelain", "--untracked-files=all")
         for name in names:
-            before = set(run(root, *status).stdout.splitlines())  # the shared node_modules link, untracked
+            before = set(run(root, *status).stdout.splitlines())
             dry = remove(root, name, "--dry-run")
             done = remove(root, name)
             outcome["steps"].append((name, dry, done))
