@@ -27,7 +27,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the removal copies now if their tests were selected, so they run beside the rest of the suite."""
-    if any(item.nodeid.startswith(REMOVALS) for item in session.items):
+    removals = [item.name.removeprefix("test_remove_") for item in session.items if item.nodeid.startswith(REMOVALS)]
+    if removals:
         from tests.test_remove import start_removals
 
-        start_removals()
+        start_removals(removals)

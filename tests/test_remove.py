@@ -191,20 +191,20 @@ _pool: concurrent.futures.Executor | None = None
 _running: dict[str, concurrent.futures.Future] = {}
 
 
-def start_removals() -> None:
-    """Start every removal copy in the background (idempotent): the session runs its other tests meanwhile."""
+def start_removals(labels: list[str] | None = None) -> None:
+    """Start the removal copies (all, or those of `labels`) in the background; the session runs on meanwhile."""
     global _pool
-    if _pool is not None:
-        return
     runs = sequences()
-    # Each copy is a process tree of its own; threads only wait on them. Two at a time on a two-core runner.
-    _pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(2, min(len(runs), (os.cpu_count() or 2))))
-    for label, names in runs.items():
-        _running[label] = _pool.submit(removal_outcome, label, names, label == "all")
+    if _pool is None:
+        # Each copy is a process tree of its own; threads only wait on them. Two at a time on a two-core runner.
+        _pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(2, min(len(runs), (os.cpu_count() or 2))))
+    for label in runs if labels is None else labels:
+        if label not in _running:
+            _running[label] = _pool.submit(removal_outcome, label, runs[label], label == "all")
 
 
 def outcome_of(label: str) -> dict[str, Any]:
-    start_removals()
+    start_removals([label])
     return _running[label].result()
 
 
