@@ -392,6 +392,11 @@ class TestCommand(unittest.TestCase):
     def test_a_capability_a_present_one_needs_is_refused_with_status_2_naming_it(self):
         self.assert_refused(remove(self.root, "zbase"), "zbase is needed by zneedy")
 
+    def test_without_the_app_the_same_command_answers_the_same(self):
+        self.assert_refused(run(self.root, str(PYTHON), "-m", "app.scaffold", "zbase"), "zbase is needed by zneedy")
+        dry = run(self.root, str(PYTHON), "-m", "app.scaffold", "zneedy", "--dry-run")
+        self.assertEqual(dry.stdout, remove(self.root, "zneedy", "--dry-run").stdout)
+
     def test_the_core_and_unknown_names_are_refused(self):
         for name in ("accounts", "sessions", "throttling", "docs", "health"):
             with self.subTest(name=name):
