@@ -77,18 +77,20 @@ def authenticate(email: str, password: str) -> User:
         if user is not None:  # an unknown address has no account, so no log to write to
             events.publish(events.SIGN_IN_FAILED, user=user)
         raise Unauthorized(INVALID_CREDENTIALS)
-    clear_lockout(email)
+    # The failures are not forgotten here: a second step may follow, and only a completed sign-in clears them
+    # (app/sign_in.py), so a known password never buys fresh guesses at the second factor.
     if needs_rehash(user.password_hash):
         User.objects(id=user.id).update_one(set__password_hash=hash_password(password))
         log.info("password hash upgraded: %s", user.id)
     return user
 
 
-def confirm_password(user: User, password: str | None) -> None:
+def check_password(user: User, password: str | None) -> None:
     """403 unless `password` is the user's current one; guesses count toward the login lock-out.
 
     Sensitive changes ask for the password again, so a stolen token must not become unlimited guessing.
-    A missing password is refused before the lock-out is consulted: it is no guess.
+    A missing password is refused before the lock-out is consulted: it is no guess. The count is not cleared
+    here: `reauthenticate` clears it once every check (a second factor's too) has passed.
     """
     if not password:
         raise Forbidden(PASSWORD_NEEDED)
@@ -96,21 +98,23 @@ def confirm_password(user: User, password: str | None) -> None:
     if not verify_password(user.password_hash, password):
         record_failure(user.email)
         raise Forbidden(WRONG_PASSWORD)
-    clear_lockout(user.email)
 
 
-def reauthenticate(user: User, password: str | None) -> None:
+def reauthenticate(user: User, password: str | None, code: str | None = None) -> None:
     """The one rule for every change to how an account signs in (or to the account itself): prove it is you.
 
-    An account with a password gives it (as `confirm_password` checks it, lock-out included); one without a
+    An account with a password gives it (as `check_password` checks it, lock-out included); one without a
     password (made by an identity provider) needs an access token from a sign-in within FRESH_FOR, since a
     refreshed token proves only that a token was kept, not that its person is at the keyboard (ASVS 5.0 V7.5).
-    Any other 403 says which of the two is missing.
+    Any other 403 says which of the two is missing. Then REAUTHENTICATING lets a capability ask for more (a second
+    factor's `code`); the lock-out count is cleared only once every check passed.
     """
     if user.password_hash:
-        confirm_password(user, password)
+        check_password(user, password)
     elif not token_is_fresh():
         raise Forbidden(SIGN_IN_AGAIN)
+    events.publish(events.REAUTHENTICATING, user=user, code=code)
+    clear_lockout(user.email)  # wrong codes count for an account without a password too
 
 
 UNVERIFIED_SIGN_IN = (

@@ -20,6 +20,7 @@ CAPABILITIES = (
     "app.mail",
     "app.uploads",
     "app.oidc",
+    "app.mfa",  # capability: mfa
     "app.posts",
 )
 

@@ -34,6 +34,12 @@ IDENTITY_UNLINKED = "identity_unlinked"
 CHECKING_READY = "checking_ready"
 # Demo data is being loaded (keywords: authors, count). Posts adds demo posts.
 SEEDING_DEMO = "seeding_demo"
+# Asked (`ask`) before a sign-in starts a session (keywords: user, method, transport): a capability that needs
+# another step answers the body to send instead (mfa: `mfaRequired` and a token for the second step).
+SIGNING_IN = "signing_in"
+# A sensitive change passed its password or freshness check (keywords: user, code: the body's `code` or None):
+# raise to refuse it. Mfa asks for a current TOTP or recovery code when the account has the factor on.
+REAUTHENTICATING = "reauthenticating"
 
 # What the security log (app/security_log.py) records; each has the keyword `user`, plus those named.
 # A session was started by a sign-in (keywords: user, method: `password` or `oidc:<provider>`).
@@ -61,3 +67,12 @@ def publish(event: str, **details: Any) -> None:
     """Tell the current app's subscribers, in the order they subscribed."""
     for subscriber in current_app.extensions.get("events", {}).get(event, ()):
         subscriber(**details)
+
+
+def ask(event: str, **details: Any) -> Any:
+    """The first answer that is not None from the current app's subscribers, asked in order; None when none has one."""
+    for subscriber in current_app.extensions.get("events", {}).get(event, ()):
+        answer = subscriber(**details)
+        if answer is not None:
+            return answer
+    return None

@@ -12,6 +12,7 @@ bench/results/latest.json as well.
 from __future__ import annotations
 
 import argparse
+import base64  # capability: mfa
 import json
 import logging
 import os
@@ -178,6 +179,7 @@ def measure_production_worker() -> dict[str, object]:
         "APP_CONFIG": "production",
         "SECRET_KEY": "bench-" + "s" * 48,
         "JWT_SECRET_KEY": "bench-" + "j" * 48,
+        "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),  # capability: mfa
         "MONGODB_URI": "mongodb://127.0.0.1:9/app",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0",
         "REDIS_URL": "redis://127.0.0.1:9/1",

@@ -8,25 +8,27 @@ effects and a test can hand in its own environment.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Mapping
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import config.jobs  # capability: jobs
 import config.mail  # capability: mail
+import config.mfa  # capability: mfa
 import config.oidc  # capability: oidc
 import config.uploads  # capability: uploads
 from config.env import ConfigError, overlay
+from config.published import KNOWN_DEFAULT_SECRETS, example_values, is_published
 
 __all__ = [
+    "KNOWN_DEFAULT_SECRETS",
     "Config",
     "ConfigError",
     "DevConfig",
     "ProductionConfig",
     "TestConfig",
+    "example_values",
     "get_config",
 ]
 
@@ -37,6 +39,7 @@ SECTIONS: tuple[ModuleType, ...] = (
     config.mail,  # capability: mail
     config.uploads,  # capability: uploads
     config.oidc,  # capability: oidc
+    config.mfa,  # capability: mfa
 )
 
 MIN_SECRET_BYTES = 32
@@ -48,39 +51,6 @@ QUOTAS: tuple[str, ...] = (
     "QUOTA_UPLOAD_BYTES_PER_DAY",  # capability: uploads
     "QUOTA_POSTS_PER_DAY",  # capability: posts
 )
-# Values seen in tutorials and sample files; production refuses them whatever their length.
-KNOWN_DEFAULT_SECRETS = frozenset(
-    {
-        "secret",
-        "secret-key",
-        "super-secret",
-        "supersecret",
-        "changeme",
-        "change-me",
-        "changethis",
-        "change-this",
-        "dev",
-        "development",
-        "test",
-        "password",
-        "replace-me-with-at-least-32-random-bytes",
-        # Printed as "working local values" in .env.example until 2026-12: public, so never a secret.
-        "xq3v9wj0m1t2y8be4rk7ul5np6sd0fg9hj2kz3xc4vb5nm6q",
-        "pz8lk2jh5gf3ds1aq9wx7ec4rv6tb0yn2um5ik8ol1pa3sd",
-    }
-)
-# A value printed in the example environment file is public, whatever it looks like: production refuses it.
-EXAMPLE_ENV = Path(__file__).resolve().parent.parent / ".env.example"
-EXAMPLE_LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)\s*=\s*(\S.*?)\s*$")
-
-
-def example_values(path: Path | None = None) -> frozenset[str]:
-    """Every value assigned in the example environment file, commented out or not (empty when it is absent)."""
-    try:
-        lines = (path or EXAMPLE_ENV).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return frozenset()
-    return frozenset(m.group(2).strip("'\"") for m in map(EXAMPLE_LINE.match, lines) if m)
 
 
 class Config(*(section.Settings for section in SECTIONS)):
@@ -295,7 +265,7 @@ def check_secret(name: str, value: str | None) -> None:
         raise ConfigError(
             f"{name} is not set: generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
         )
-    if value.strip().lower() in KNOWN_DEFAULT_SECRETS or value.strip() in example_values():
+    if is_published(value):
         raise ConfigError(f"{name} is a published value (a well-known default or an example): generate a random one")
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"{name} is shorter than {MIN_SECRET_BYTES} bytes")

@@ -50,6 +50,7 @@ class TestComposeIsClosed(unittest.TestCase):
     def test_no_secret_has_a_default(self):
         names = ["SECRET_KEY", "JWT_SECRET_KEY", "REDIS_PASSWORD"]
         names += ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]  # capability: uploads
+        names.append("FIELD_ENCRYPTION_KEY")  # capability: mfa
         for name in names:
             with self.subTest(name=name):
                 self.assertNotRegex(self.text, rf"\$\{{{name}:-")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64  # capability: mfa
 import os
 import re
 import tempfile
@@ -17,6 +18,7 @@ STRONG = "k" * 20 + "-random-enough-secret-value-0123456789"
 PRODUCTION_ENV = {
     "SECRET_KEY": STRONG,
     "JWT_SECRET_KEY": STRONG[::-1],
+    "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"k" * 32).decode(),  # capability: mfa
     "MONGODB_URI": "mongodb://db.internal:27017/app",
     "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/0",
     "REDIS_URL": "redis://cache.internal:6379/1",
@@ -155,7 +157,7 @@ class TestProductionRefusals(unittest.TestCase):
         with tempfile.TemporaryDirectory() as folder:
             example = Path(folder) / ".env.example"
             example.write_text(f"# a comment\n# SECRET_KEY={printed}\nJWT_SECRET_KEY='{printed[::-1]}'\n")
-            with mock.patch("config.EXAMPLE_ENV", example):
+            with mock.patch("config.published.EXAMPLE_ENV", example):
                 for name, value in (("SECRET_KEY", printed), ("JWT_SECRET_KEY", printed[::-1])):
                     with self.subTest(name=name), self.assertRaisesRegex(ConfigError, f"{name} is a published"):
                         production(**{name: value})

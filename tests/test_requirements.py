@@ -5,6 +5,7 @@ the requirement file of the environment that runs that code."""
 from __future__ import annotations
 
 import ast
+import base64  # capability: mfa
 import functools
 import importlib.metadata
 import os
@@ -185,6 +186,7 @@ class TestProductionRequirements(unittest.TestCase):
             "APP_CONFIG": "production",
             "SECRET_KEY": secrets.token_urlsafe(48),
             "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+            "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),  # capability: mfa
             "MONGODB_URI": "mongodb://127.0.0.1:9/app",
             "CREATE_INDEXES": "false",
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0",

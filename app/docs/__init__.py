@@ -17,7 +17,7 @@ CORE = (auth, me, sessions, security_events, users)
 
 
 def add_docs(app: Flask, *fragments: ModuleType) -> None:
-    """Add fragment modules (each with `PATHS` and `SCHEMAS`) to this app's spec, in order."""
+    """Add fragment modules (each with `PATHS` and `SCHEMAS`, and optionally `amend(spec)`) to this app's spec."""
     app.extensions.setdefault("api_docs", []).extend(fragments)
 
 
@@ -60,7 +60,12 @@ def build_spec(app: Flask) -> dict[str, Any]:
         },
         "security": [{"bearerAuth": []}],
     }
-    return copy.deepcopy(spec)
+    spec = copy.deepcopy(spec)
+    for noun in app.extensions.get("api_docs", ()):
+        amend = getattr(noun, "amend", None)
+        if amend is not None:  # a capability changing others' operations (e.g. another answer to sign-ins)
+            amend(spec)
+    return spec
 
 
 def swagger_config(app: Flask) -> dict[str, Any]:

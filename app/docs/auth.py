@@ -162,11 +162,11 @@ CSRF_PARAMETER = {
     "schema": {"type": "string"},
 }
 COOKIE_ERRORS = {
-    "403": {
-        **problem_response(403),
-        "description": "With the refresh cookie: `X-CSRF-Token` is missing or not the one issued with it, or the "
-        "`Origin` is neither the API's own nor in CORS_ORIGINS.",
-    }
+    "403": problem_response(
+        403,
+        "With the refresh cookie: `X-CSRF-Token` is missing or not the one issued with it, or the `Origin` is "
+        "neither the API's own nor in CORS_ORIGINS.",
+    )
 }
 
 PATHS = {

@@ -71,14 +71,14 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def problem_response(status: int) -> dict[str, Any]:
-    """One documented error response in the problem shape."""
+def problem_response(status: int, description: str | None = None) -> dict[str, Any]:
+    """One documented error response in the problem shape; `description` says when this operation gives it."""
     example = ERROR_EXAMPLES.get(status)
     content: dict[str, Any] = {"schema": ref("Problem")}
     if example:
         content["example"] = example
     response: dict[str, Any] = {
-        "description": ERROR_DESCRIPTIONS[status],
+        "description": description or ERROR_DESCRIPTIONS[status],
         "content": {"application/problem+json": content},
     }
     if status in (429, 503):

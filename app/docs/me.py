@@ -21,22 +21,40 @@ CURRENT_PASSWORD = {
     "guesses count toward the lock-out). An account without one (made by an identity provider) leaves it out and "
     "needs an access token from a sign-in within the last 5 minutes instead.",
 }
+# A second factor's code, asked for by the same re-authentication when the account has one on.
+SECOND_FACTOR_CODE = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 64,
+    "description": "With a second factor on: a current 6-digit code from the authenticator app, or an "
+    "unused recovery code (which is then spent). 403 when missing or wrong; wrong codes count toward the lock-out. "
+    "Leave it out for an account without a second factor.",
+    "example": "123456",
+}
 REAUTHENTICATION = (
     "Asks who you are: the current password, or, for an account without one, a *fresh* access token (from a "
-    "password or provider sign-in within the last 5 minutes; a refreshed token is never fresh). 403 otherwise."
+    "password or provider sign-in within the last 5 minutes; a refreshed token is never fresh); and, with a second "
+    "factor on, a `code`. 403 otherwise."
+)
+
+# The 403 of every operation that asks who you are (REAUTHENTICATION).
+REAUTHENTICATION_403 = (
+    "The password is missing or wrong (an account with a password), or the access token is not fresh (an account "
+    "without one: sign in again), or, with a second factor on, `code` is missing or wrong. Wrong guesses count "
+    "toward the lock-out (then 429)."
 )
 
 PASSWORD_CHANGE = {
     "type": "object",
     "required": ["newPassword"],
     "additionalProperties": False,
-    "properties": {"currentPassword": CURRENT_PASSWORD, "newPassword": PASSWORD},
+    "properties": {"currentPassword": CURRENT_PASSWORD, "newPassword": PASSWORD, "code": SECOND_FACTOR_CODE},
 }
 
 ACCOUNT_DELETE = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"password": CURRENT_PASSWORD},
+    "properties": {"password": CURRENT_PASSWORD, "code": SECOND_FACTOR_CODE},
 }
 
 SCHEMAS = {"ProfileUpdate": PROFILE_UPDATE, "PasswordChange": PASSWORD_CHANGE, "AccountDelete": ACCOUNT_DELETE}

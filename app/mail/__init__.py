@@ -36,6 +36,9 @@ OWNS = (
     "app/templates/mail",
     "tests/integration/test_mail.py",
     "tests/integration/mail_sink.py",
+    # the second factor's notices are tested through mail's harness
+    "tests/mfa/test_notices.py",  # capability: mfa
+    "tests/integration/test_mfa.py",  # capability: mfa
 )
 
 
@@ -50,3 +53,8 @@ def init_app(app: Flask) -> None:
     events.subscribe(app, events.PASSWORD_CHANGED, service.password_changed)
     events.subscribe(app, events.IDENTITY_LINKED, service.identity_linked)
     events.subscribe(app, events.IDENTITY_UNLINKED, service.identity_unlinked)
+    # capability: mfa
+    events.subscribe(app, events.MFA_ENABLED, service.mfa_enabled)
+    events.subscribe(app, events.MFA_DISABLED, service.mfa_disabled)
+    events.subscribe(app, events.RECOVERY_CODE_USED, service.recovery_code_used)
+    # end capability: mfa

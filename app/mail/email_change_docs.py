@@ -2,14 +2,18 @@
 
 from app.docs.auth import EMAIL
 from app.docs.common import BEARER, body_errors, json_body
-from app.docs.me import CURRENT_PASSWORD, REAUTHENTICATION
+from app.docs.me import CURRENT_PASSWORD, REAUTHENTICATION, SECOND_FACTOR_CODE
 from app.mail.verification_docs import TOKEN_EXAMPLE, mail_accepted
 
 EMAIL_CHANGE = {
     "type": "object",
     "required": ["email"],
     "additionalProperties": False,
-    "properties": {"email": {**EMAIL, "example": "ada.king@example.com"}, "password": CURRENT_PASSWORD},
+    "properties": {
+        "email": {**EMAIL, "example": "ada.king@example.com"},
+        "password": CURRENT_PASSWORD,
+        "code": SECOND_FACTOR_CODE,
+    },
 }
 
 CHANGE_ACCEPTED = {

@@ -24,7 +24,7 @@ class MyEmail(BaseResource):
     @json_required(schema=EMAIL_CHANGE)
     def put(self, body: dict):
         """Ask to move my account to another e-mail address."""
-        reauthenticate(current_user, body.get("password"))
+        reauthenticate(current_user, body.get("password"), body.get("code"))
         new_email = normalise_email(body["email"])
         if new_email == current_user.email:
             message = "is already your address"

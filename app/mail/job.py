@@ -149,6 +149,19 @@ def identity_unlinked(params: dict[str, Any], message_id: str, requested_at: dat
     return user, message
 
 
+# capability: mfa
+def security_notice(params: dict[str, Any], message_id: str, requested_at: datetime) -> Built:
+    """A notice about the second factor (turned on, off, a recovery code spent): the owner learns of each."""
+    user = _user(params)
+    if user is None:
+        return None
+    message = messages.render(
+        params["template"], user.email, message_id, display_name=user.display_name, when=messages.when(requested_at)
+    )
+    return user, message
+
+
+# end capability: mfa
 BUILDERS = {
     "verify_email": verify_email,
     "password_reset": password_reset,
@@ -157,6 +170,9 @@ BUILDERS = {
     "email_change_notice": email_change_notice,
     "identity_linked": identity_linked,
     "identity_unlinked": identity_unlinked,
+    "mfa_enabled": security_notice,  # capability: mfa
+    "mfa_disabled": security_notice,  # capability: mfa
+    "mfa_recovery_code_used": security_notice,  # capability: mfa
 }
 
 

@@ -19,6 +19,11 @@ SUBJECTS = {
     "email_change_notice": "A change of your e-mail address was requested",
     "identity_linked": "A sign-in provider was linked to your account",
     "identity_unlinked": "Sign-in providers were unlinked from your account",
+    # capability: mfa
+    "mfa_enabled": "A second factor was turned on for your account",
+    "mfa_disabled": "The second factor of your account was turned off",
+    "mfa_recovery_code_used": "A recovery code of your account was used",
+    # end capability: mfa
 }
 # Where each token's link opens in the client app (pinned: the client app routes these paths).
 LINK_PATHS = {"verify_email": "/verify-email", "password_reset": "/reset-password", "email_change": "/confirm-email"}

@@ -118,6 +118,13 @@ def send_identity_linked(user_id: str, provider: str) -> str | None:
     return queue_message_or_log("identity_linked", user_id=user_id, provider=provider)
 
 
+# capability: mfa
+def send_security_notice(template: str, user_id: str) -> str | None:
+    """A notice about the account's second factor (`mfa_enabled`, ...): best effort, the change stands either way."""
+    return queue_message_or_log(template, user_id=user_id)
+
+
+# end capability: mfa
 def send_identity_unlinked(user_id: str, providers: list[str], *, by_reset: bool) -> str | None:
     """The notice naming the providers unlinked, by their owner or by a password reset."""
     return queue_message_or_log("identity_unlinked", user_id=user_id, providers=providers, byReset=by_reset)

@@ -89,6 +89,23 @@ def identity_unlinked(user: User, providers: list[str], by_reset: bool) -> None:
     outbox.send_identity_unlinked(str(user.id), providers, by_reset=by_reset)
 
 
+# capability: mfa
+def mfa_enabled(user: User) -> None:
+    """A second factor was turned on: someone who did not do it (with the password) learns at once."""
+    outbox.send_security_notice("mfa_enabled", str(user.id))
+
+
+def mfa_disabled(user: User) -> None:
+    """The second factor was turned off: the account is back to one factor, which its owner must know."""
+    outbox.send_security_notice("mfa_disabled", str(user.id))
+
+
+def recovery_code_used(user: User) -> None:
+    """A recovery code was spent: either the device is lost, or someone holds the codes."""
+    outbox.send_security_notice("mfa_recovery_code_used", str(user.id))
+
+
+# end capability: mfa
 def signed_up(user: User) -> None:
     """A new account gets a link that proves its address."""
     outbox.send_verification(str(user.id))

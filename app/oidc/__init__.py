@@ -25,6 +25,7 @@ OWNS = (
     "tests/integration/test_oidc.py",
     "tests/oidc_provider",
     "tests/mail/test_identity_notices.py",  # capability: mail
+    "tests/mfa/test_oidc.py",  # capability: mfa
 )
 
 

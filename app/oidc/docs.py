@@ -126,10 +126,9 @@ LINK_TICKET = {
     "description": "From `POST /api/v1/me/identities/{provider}` (already in its `loginUrl`): link, not sign in.",
     "schema": {"type": "string"},
 }
-PROVIDER_DOWN = {
-    **problem_response(503),
-    "description": "The provider is unreachable, too slow (OIDC_HTTP_TIMEOUT) or answered with something unusable.",
-}
+PROVIDER_DOWN = problem_response(
+    503, "The provider is unreachable, too slow (OIDC_HTTP_TIMEOUT) or answered with something unusable."
+)
 REDIRECT_HEADER = {"Location": {"description": "Where the browser goes next.", "schema": {"type": "string"}}}
 SESSION_COOKIE = {
     "Set-Cookie": {
@@ -138,10 +137,6 @@ SESSION_COOKIE = {
         "schema": {"type": "string"},
     }
 }
-
-
-def _problem(status: int, description: str) -> dict:
-    return {**problem_response(status), "description": description}
 
 
 PATHS = {
@@ -184,17 +179,17 @@ PATHS = {
             "parameters": [CHALLENGE_PARAMETER, CHALLENGE_METHOD, RETURN_TO, LINK_TICKET],
             "responses": {
                 "302": {"description": "To the provider.", "headers": {**REDIRECT_HEADER, **SESSION_COOKIE}},
-                "400": _problem(
+                "400": problem_response(
                     400,
                     "`codeChallenge` is missing or not an S256 challenge, `codeChallengeMethod` is not `S256`, or "
                     "`returnTo` is not exactly one of the allowed return URLs (no redirect).",
                 ),
-                "401": _problem(
+                "401": problem_response(
                     401,
                     "The link ticket is unknown, used or expired, was issued with another `codeChallenge`, or its "
                     "account is inactive.",
                 ),
-                "404": _problem(404, "No provider of this name is configured."),
+                "404": problem_response(404, "No provider of this name is configured."),
                 "503": PROVIDER_DOWN,
                 **errors(),
             },
@@ -231,15 +226,17 @@ PATHS = {
                     ),
                 },
                 "302": {"description": "To `returnTo`, with `loginCode` or `linkCode`.", "headers": REDIRECT_HEADER},
-                "401": _problem(
+                "401": problem_response(
                     401,
                     "The state is missing, used, expired or from another browser; the issuer does not match; the "
                     "provider refused (e.g. access_denied) or its code, ID token or UserInfo did not check out; or "
                     "the account behind the sign-in (or the one that asked for the link) is inactive.",
                 ),
-                "403": _problem(403, "The provider has not verified the e-mail, so no account is created from it."),
-                "404": _problem(404, "No provider of this name is configured."),
-                "409": _problem(
+                "403": problem_response(
+                    403, "The provider has not verified the e-mail, so no account is created from it."
+                ),
+                "404": problem_response(404, "No provider of this name is configured."),
+                "409": problem_response(
                     409,
                     "The e-mail belongs to an account (never linked automatically: sign in with the password and link "
                     "from the account), or the provider account is linked to another account.",
@@ -265,7 +262,7 @@ PATHS = {
             "responses": {
                 "200": tokens_answer("A new session's tokens."),
                 **body_errors(),
-                "401": _problem(
+                "401": problem_response(
                     401,
                     "The login code is unknown, used or expired, the verifier does not match its challenge (the code "
                     "is spent), or its account is inactive.",

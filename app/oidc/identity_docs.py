@@ -14,7 +14,7 @@ from app.docs.common import (
     problem_response,
     ref,
 )
-from app.docs.me import CURRENT_PASSWORD
+from app.docs.me import CURRENT_PASSWORD, REAUTHENTICATION_403, SECOND_FACTOR_CODE
 from app.oidc.docs import CODE_CHALLENGE, CODE_VERIFIER, LINK_CODE, PROVIDER
 
 IDENTITY_EXAMPLE = {
@@ -54,6 +54,7 @@ LINK_START = {
     "additionalProperties": False,
     "properties": {
         "password": CURRENT_PASSWORD,
+        "code": SECOND_FACTOR_CODE,
         "codeChallenge": CODE_CHALLENGE,
         "returnTo": {
             "type": "string",
@@ -68,7 +69,7 @@ LINK_START = {
 UNLINK = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"password": CURRENT_PASSWORD},
+    "properties": {"password": CURRENT_PASSWORD, "code": SECOND_FACTOR_CODE},
 }
 
 LINK_CONFIRM = {
@@ -102,15 +103,6 @@ SCHEMAS = {
 }
 
 
-def _problem(status: int, description: str) -> dict:
-    return {**problem_response(status), "description": description}
-
-
-REAUTH_403 = (
-    "The password is missing or wrong (an account with a password), or the access token is not fresh (an "
-    "account without one: sign in again)"
-)
-
 PATHS = {
     "/api/v1/me/identities": {
         "get": {
@@ -140,7 +132,8 @@ PATHS = {
             "summary": "Start linking a provider to my account",
             "description": "Step 1 of 2. A linked provider is a way into the account, so this asks who you are: "
             "the current `password`, or, for an account without one, an access token from a sign-in within the last "
-            "5 minutes. Only an account with a verified e-mail address may link. The client app makes a random "
+            "5 minutes; and, with a second factor on, a `code`. Only an account with a verified e-mail address may "
+            "link. The client app makes a random "
             "`codeVerifier`, keeps it, and sends its S256 `codeChallenge`. Returns a one-time `loginUrl` to open in "
             "the browser: the provider sign-in, ending with a `linkCode` (at `returnTo?linkCode=...`, or as JSON). "
             "Nothing is linked until step 2, `POST /api/v1/me/identities/{provider}/confirm`, with this account's "
@@ -167,14 +160,17 @@ PATHS = {
                     ),
                 },
                 **body_errors(401, 404),
-                "403": _problem(403, f"{REAUTH_403}; or the account's e-mail address is not verified yet."),
+                "403": problem_response(
+                    403, f"{REAUTHENTICATION_403} Or the account's e-mail address is not verified yet."
+                ),
             },
         },
         "delete": {
             "operationId": "unlinkMyIdentity",
             "summary": "Unlink a provider from my account",
             "description": "Asks who you are, as linking does: the current `password`, or a fresh sign-in for an "
-            "account without one (send `{}`). Refused (409) when it is the last way to sign in: an account without a "
+            "account without one (send `{}`), and a `code` with a second factor on. Refused (409) when it is the last "
+            "way to sign in: an account without a "
             "password keeps at least one provider. A notice is mailed to the account's address.",
             "tags": ["me"],
             "security": BEARER,
@@ -182,8 +178,8 @@ PATHS = {
             "responses": {
                 "204": {"description": "Unlinked."},
                 **body_errors(401, 404),
-                "403": _problem(403, f"{REAUTH_403}."),
-                "409": {**problem_response(409), "description": "It is the last way to sign in to the account."},
+                "403": problem_response(403, REAUTHENTICATION_403),
+                "409": problem_response(409, "It is the last way to sign in to the account."),
             },
         },
     },
@@ -211,14 +207,16 @@ PATHS = {
                     "content": json_content(ref("Identity"), IDENTITY_EXAMPLE),
                 },
                 **body_errors(),
-                "401": _problem(
+                "401": problem_response(
                     401,
                     "No valid access token; or the code was issued to another account, or the verifier does not match "
                     "its challenge (the code is spent, nothing is linked).",
                 ),
-                "403": _problem(403, "The account's e-mail address is not verified."),
-                "404": _problem(404, "No such provider, or no link waits under this code (unknown, used or expired)."),
-                "409": _problem(
+                "403": problem_response(403, "The account's e-mail address is not verified."),
+                "404": problem_response(
+                    404, "No such provider, or no link waits under this code (unknown, used or expired)."
+                ),
+                "409": problem_response(
                     409,
                     "The provider account is linked to another account, or yours already has one from this provider.",
                 ),

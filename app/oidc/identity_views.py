@@ -37,14 +37,19 @@ class MyIdentityItem(BaseResource):
     def post(self, provider: str, body: dict):
         """Start linking a provider to my account."""
         url = start_link(
-            get_current_user(), provider, body.get("password"), body["codeChallenge"], body.get("returnTo")
+            get_current_user(),
+            provider,
+            body.get("password"),
+            body["codeChallenge"],
+            body.get("returnTo"),
+            code=body.get("code"),
         )
         return {"loginUrl": url}, 200
 
     @json_required(schema=UNLINK)
     def delete(self, provider: str, body: dict):
         """Unlink a provider from my account."""
-        unlink(get_current_user(), provider, body.get("password"))
+        unlink(get_current_user(), provider, body.get("password"), code=body.get("code"))
         return self.no_content()
 
 

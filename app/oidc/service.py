@@ -339,7 +339,15 @@ def link(provider: Provider, user: User, pending: dict[str, Any]) -> tuple[Ident
 LAST_WAY = "This is the only way to sign in to your account: link another provider first"
 
 
-def start_link(user: User, provider: str, password: str | None, code_challenge: str, return_to: str | None) -> str:
+def start_link(
+    user: User,
+    provider: str,
+    password: str | None,
+    code_challenge: str,
+    return_to: str | None,
+    *,
+    code: str | None = None,
+) -> str:
     """The provider's login URL that links the account it returns to `user`'s (a one-time ticket in the query).
 
     Only for a verified address (an account signed up with someone else's address must not gain a way in
@@ -349,16 +357,16 @@ def start_link(user: User, provider: str, password: str | None, code_challenge: 
     check_return_to(return_to)
     if not user.email_verified:
         raise Forbidden(VERIFY_FIRST)
-    reauthenticate(user, password)
+    reauthenticate(user, password, code)
     ticket = codes.issue_link_ticket(user, found.name, code_challenge)
     query = {"linkTicket": ticket, "codeChallenge": code_challenge, **({"returnTo": return_to} if return_to else {})}
     return f"{found.login_url}?{urlencode(query)}"
 
 
-def unlink(user: User, provider: str, password: str | None) -> None:
+def unlink(user: User, provider: str, password: str | None, *, code: str | None = None) -> None:
     """Remove the provider's identity from `user` after re-authentication; 404 when none, 409 when it is the
     last way to sign in. The owner is told."""
-    reauthenticate(user, password)
+    reauthenticate(user, password, code)
     identity = Identity.objects(user=user.id, provider=provider).first()
     if identity is None:
         raise NotFound("No identity from this provider is linked to your account")

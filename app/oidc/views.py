@@ -8,13 +8,13 @@ from flask import current_app, request
 from werkzeug.http import dump_cookie
 
 from app.auth import public
-from app.cookies import BEARER, hand_over
+from app.cookies import BEARER
 from app.decorators import json_required
 from app.extensions import limiter
 from app.oidc.docs import LOGIN_CODE_EXCHANGE
 from app.oidc.providers import OIDC_PATH, all_providers, get_provider
 from app.oidc.service import COOKIE_NAME, exchange_login_code, finish, start
-from app.sessions import start_session
+from app.sign_in import sign_in
 from app.throttling import ip_key, setting
 from app.views.base import BaseResource, make_api
 
@@ -92,8 +92,7 @@ class OidcToken(BaseResource):
     def post(self, body: dict):
         """Swap a login code and its PKCE verifier for a token pair (or a browser's access token and cookie)."""
         signed_in = exchange_login_code(body["loginCode"], body["codeVerifier"])
-        pair = start_session(signed_in.user, method=signed_in.method)
-        return hand_over(pair, body.get("tokenTransport", BEARER)), 200
+        return sign_in(signed_in.user, method=signed_in.method, transport=body.get("tokenTransport", BEARER)), 200
 
 
 api.add_resource(OidcProviders, "/auth/oidc/providers")

@@ -302,7 +302,7 @@ def plan_removal(root: Path, name: str, *, force: bool = False) -> Removal:
         except (UnicodeDecodeError, OSError):
             continue
         edited = strip_markers(text, name) if "capability:" in text or "used by:" in text else text
-        if path == REGISTRY:
+        if path == REGISTRY and f'"{package}",' in edited:  # unless its own marker took the line already
             edited = drop_registry_line(edited, package)
         if edited != text:
             removal.edits[path] = edited

@@ -15,7 +15,8 @@ from app.decorators import json_required
 from app.docs.auth import LOGIN, SIGNUP
 from app.extensions import limiter
 from app.models import mongo_to_dict
-from app.sessions import revoke_session, rotate_session, start_session
+from app.sessions import revoke_session, rotate_session
+from app.sign_in import sign_in
 from app.throttling import ip_key, setting
 from app.views.base import BaseResource, make_api
 
@@ -46,7 +47,7 @@ class Login(BaseResource):
         """Log in and get a token pair (or, for a browser, an access token and a refresh cookie)."""
         user = authenticate(body["email"], body["password"])
         ensure_may_sign_in(user)
-        return hand_over(start_session(user, method="password"), body.get("tokenTransport", BEARER)), 200
+        return sign_in(user, method="password", transport=body.get("tokenTransport", BEARER)), 200
 
 
 class Refresh(BaseResource):

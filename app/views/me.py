@@ -31,7 +31,7 @@ class Me(BaseResource):
     @json_required(schema=ACCOUNT_DELETE)
     def delete(self, body: dict):
         """Delete my account and everything it owns."""
-        reauthenticate(current_user, body.get("password"))
+        reauthenticate(current_user, body.get("password"), body.get("code"))
         events.publish(events.ACCOUNT_DELETING, user=current_user)  # e.g. stored files go now, from the store too
         current_user.delete()  # reverse_delete_rule=CASCADE removes sessions, posts, mailed tokens and the outbox
         return self.no_content()
@@ -41,7 +41,7 @@ class MyPassword(BaseResource):
     @json_required(schema=PASSWORD_CHANGE)
     def put(self, body: dict):
         """Change (or, for an account made by a provider, set) my password."""
-        reauthenticate(current_user, body.get("currentPassword"))
+        reauthenticate(current_user, body.get("currentPassword"), body.get("code"))
         set_password(current_user, body["newPassword"], keep_session=uuid.UUID(get_jwt()["sid"]))
         return self.no_content()
 

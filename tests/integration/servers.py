@@ -3,6 +3,7 @@ shim, tests/mongo_shim.py, which bridges what nx-27017 does differently from Mon
 
 from __future__ import annotations
 
+import base64  # capability: mfa
 import importlib.util
 import json
 import os
@@ -172,6 +173,9 @@ class ServersTestCase(unittest.TestCase):
         """The environment `make serve` needs, with strong secrets shared by every process of one test."""
         if not hasattr(self, "_secrets"):
             self._secrets = {name: secrets.token_urlsafe(48) for name in ("SECRET_KEY", "JWT_SECRET_KEY")}
+            # capability: mfa
+            self._secrets["FIELD_ENCRYPTION_KEY"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+            # end capability: mfa
         return {
             **{k: v for k, v in os.environ.items() if k.startswith(("PATH", "LANG", "LC_", "HOME"))},
             **self._secrets,

@@ -21,6 +21,7 @@ PUBLIC = {
     ("GET", "/api/v1/sample"),  # capability: sample
     ("POST", "/api/v1/auth/signup"),
     ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/login/mfa"),  # capability: mfa
     # capability: oidc
     # Sign in with OpenID Connect: the browser arrives without a token, by design.
     ("GET", "/api/v1/auth/oidc/providers"),
@@ -168,7 +169,9 @@ def every_log_line() -> Iterator[list[str]]:
             logger.removeHandler(handler)
 
 
-class TestNoSecretsLeak(TCBase):
+class DebugLogCase(TCBase):
+    """A TCBase whose app logs everything; the loggers' levels are put back afterwards."""
+
     config = DebugLogConfig
 
     def setUp(self) -> None:
@@ -177,6 +180,8 @@ class TestNoSecretsLeak(TCBase):
         self.addCleanup(app_logger.setLevel, app_logger.level)
         super().setUp()
 
+
+class TestNoSecretsLeak(DebugLogCase):
     def stored_hash(self, email: str) -> str:
         with self.app.app_context():
             return User.objects.get(email=email).password_hash

@@ -36,6 +36,7 @@ client.setConfig({ baseUrl });
 
 const account = ok('signup', await signup({ body: { email, password, displayName: 'Ada from TypeScript' } }));
 const tokens = ok('login', await login({ body: { email, password } }));
+if ('mfaRequired' in tokens) throw new Error('this account has a second factor on: finish with loginMfa'); // capability: mfa
 // Bearer transport: every operation that needs a token gets `Authorization: Bearer <accessToken>`.
 client.setConfig({ auth: () => tokens.accessToken });
 const me = ok('getMe', await getMe());
