@@ -19,7 +19,7 @@ class TestSensitiveChanges(MfaCase):
     def changes(self) -> list[tuple[str, str, dict, int]]:
         return [
             ("PUT", "me/password", {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, 204),
-            ("PUT", "me/email", {"email": random_email(), "password": PASSWORD}, 202),
+            ("PUT", "me/email", {"email": random_email(), "password": PASSWORD}, 202),  # capability: mail
             ("DELETE", "me", {"password": PASSWORD}, 204),
         ]
 
