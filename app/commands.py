@@ -12,7 +12,7 @@ from app.accounts import create_user
 from app.database import document_classes, ensure_indexes
 from app.demo import DEMO_PASSWORD, seed
 from app.errors import ApiError
-from app.scaffold.cli import new_resource
+from app.scaffold.cli import new_resource, remove
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +59,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(new_resource)
+    app.cli.add_command(remove)

@@ -81,7 +81,7 @@ class NoCookieSessions(SessionInterface):
     """No Flask cookie session: the API authenticates with tokens, and the OIDC paths keep their own cookie.
 
     Flask's default interface builds a signing serializer and parses cookies on every request (~50 µs, measured
-    in bench/README.md) for a session nothing here reads; `flask.session` is a null session that refuses writes.
+    by the benchmark) for a session nothing here reads; `flask.session` is a null session that refuses writes.
     """
 
     def open_session(self, app: Flask, request: object) -> SessionMixin:

@@ -28,10 +28,11 @@ from app.models import QuotaUsage, utcnow
 
 WINDOW = timedelta(hours=24)
 DESCRIPTIONS = {
-    "QUOTA_IMPORT_ITEMS_PER_DAY": "imported items",
-    "QUOTA_EXPORTS_PER_DAY": "exports",
-    "QUOTA_UPLOAD_BYTES_PER_DAY": "upload bytes",
-    "QUOTA_POSTS_PER_DAY": "created posts",
+    # what each capability's quota counts, in a 429's detail
+    "QUOTA_IMPORT_ITEMS_PER_DAY": "imported items",  # capability: posts, jobs
+    "QUOTA_EXPORTS_PER_DAY": "exports",  # capability: posts, jobs
+    "QUOTA_UPLOAD_BYTES_PER_DAY": "upload bytes",  # capability: uploads
+    "QUOTA_POSTS_PER_DAY": "created posts",  # capability: posts
 }
 
 

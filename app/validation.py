@@ -123,7 +123,7 @@ def compiled(schema: dict[str, Any]) -> tuple[Callable[[Any], Any] | None, Draft
     """The schema's fast check (fastjsonschema; None if it cannot compile it) and its jsonschema validator.
 
     Why two: jsonschema walks the schema for every body (~70 µs for a post, a fifth of an authenticated
-    create above the database, bench/README.md); fastjsonschema compiles it to Python once (~4 µs a body).
+    create above the database, as benchmarked); fastjsonschema compiles it to Python once (~4 µs a body).
     A body the fast check passes is valid; any other body goes to jsonschema, which decides and explains.
     Formats are jsonschema's own checks, patterns use the same `re`, defaults are never filled in; and
     tests/test_validation.py checks that the fast check never passes what jsonschema refuses.

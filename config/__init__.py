@@ -10,15 +10,14 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
-from config import (
-    jobs,
-    mail,
-    mfa,  # capability: mfa
-    oidc,
-    uploads,
-)
+import config.jobs  # capability: jobs
+import config.mail  # capability: mail
+import config.mfa  # capability: mfa
+import config.oidc  # capability: oidc
+import config.uploads  # capability: uploads
 from config.env import ConfigError, overlay
 from config.published import KNOWN_DEFAULT_SECRETS, example_values, is_published
 
@@ -34,25 +33,27 @@ __all__ = [
 ]
 
 # Each optional capability keeps its settings (a mixin of defaults), `complete` and `check` in its own module.
-SECTIONS = (
-    jobs,
-    mail,
-    uploads,
-    oidc,
-    mfa,  # capability: mfa
+SECTIONS: tuple[ModuleType, ...] = (
+    # one line per capability with settings: `flask remove` takes it out with the capability
+    config.jobs,  # capability: jobs
+    config.mail,  # capability: mail
+    config.uploads,  # capability: uploads
+    config.oidc,  # capability: oidc
+    config.mfa,  # capability: mfa
 )
 
 MIN_SECRET_BYTES = 32
-QUOTAS = ("QUOTA_IMPORT_ITEMS_PER_DAY", "QUOTA_EXPORTS_PER_DAY", "QUOTA_UPLOAD_BYTES_PER_DAY", "QUOTA_POSTS_PER_DAY")
+# The quota settings capabilities add (app/quotas.py), each checked alike.
+QUOTAS: tuple[str, ...] = (
+    # one line per quota: `flask remove` takes a capability's with it
+    "QUOTA_IMPORT_ITEMS_PER_DAY",  # capability: posts, jobs
+    "QUOTA_EXPORTS_PER_DAY",  # capability: posts, jobs
+    "QUOTA_UPLOAD_BYTES_PER_DAY",  # capability: uploads
+    "QUOTA_POSTS_PER_DAY",  # capability: posts
+)
 
 
-class Config(
-    jobs.Settings,
-    mail.Settings,
-    uploads.Settings,
-    oidc.Settings,
-    mfa.Settings,  # capability: mfa
-):
+class Config(*(section.Settings for section in SECTIONS)):
     """Defaults shared by every environment. Every upper-case name can be set from the environment."""
 
     APP_NAME = "Flask MongoDB API"
@@ -81,6 +82,12 @@ class Config(
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
 
+    # Whether an account must verify its e-mail address before it may sign in with its password (mail sends
+    # the links; without mail, accounts made by signing up are never verified, so leave it off).
+    REQUIRE_VERIFIED_EMAIL = False
+    # Without REQUIRE_VERIFIED_EMAIL: how long after signing up an unverified account may still publish.
+    UNVERIFIED_GRACE_HOURS = 24
+
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 900
     LOGIN_LOCKOUT_SECONDS = 900
@@ -105,12 +112,16 @@ class Config(
 
     # Quotas per account over any rolling 24 hours (app/quotas.py); 0 means no quota. Rate limits bound bursts;
     # these bound what one account may pile up in a day (storage, queue work, database growth).
-    QUOTA_IMPORT_ITEMS_PER_DAY = 50_000
-    QUOTA_EXPORTS_PER_DAY = 24
+    QUOTA_IMPORT_ITEMS_PER_DAY = 50_000  # capability: posts, jobs
+    QUOTA_EXPORTS_PER_DAY = 24  # capability: posts, jobs
+    # capability: uploads
     # Counted when an upload is granted, from the size the client declares (the store holds it to that size).
     QUOTA_UPLOAD_BYTES_PER_DAY = 200 * 1024 * 1024
+    # end capability: uploads
+    # capability: posts
     # Created posts, imported ones included.
     QUOTA_POSTS_PER_DAY = 1_000
+    # end capability: posts
 
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
@@ -168,6 +179,8 @@ class Config(
         for name in QUOTAS:
             if values[name] < 0:
                 raise ConfigError(f"{name} must be 0 (no quota) or a positive number")
+        if values["UNVERIFIED_GRACE_HOURS"] < 0:
+            raise ConfigError("UNVERIFIED_GRACE_HOURS must not be negative")
 
 
 class DevConfig(Config):
@@ -206,7 +219,7 @@ class TestConfig(DevConfig):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     # Tests run queued jobs themselves, with workers they start, and load the data they need.
-    JOBS_EMBEDDED_WORKER = False
+    JOBS_EMBEDDED_WORKER = False  # capability: jobs
     DEMO_DATA_ON_START = False
 
 

@@ -28,11 +28,13 @@ class Settings:
     JOBS_EMBEDDED_WORKER = True
     # Per user: how many jobs of one kind may be queued or running at once.
     JOBS_IN_FLIGHT_PER_USER = 2
+    # capability: posts
     POST_IMPORT_MAX_ITEMS = 10_000
     POST_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     # Exports are kept in the job record: capped, and kept for an hour.
     POST_EXPORT_MAX_POSTS = 1_000
     POST_EXPORT_TTL_SECONDS = 3_600
+    # end capability: posts
 
 
 def complete(values: dict[str, Any], environ: Mapping[str, str]) -> None:
@@ -46,6 +48,8 @@ def check(values: dict[str, Any], *, production: bool) -> None:
         raise ConfigError("REDIS_URL is not set: production runs jobs on a shared Redis (redis://host:6379/0)")
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
-    for name in ("JOB_TIMEOUT_SECONDS", "JOB_RESULT_TTL_SECONDS", "JOB_FAILURE_TTL_SECONDS", "POST_IMPORT_MAX_ITEMS"):
+    names = ["JOB_TIMEOUT_SECONDS", "JOB_RESULT_TTL_SECONDS", "JOB_FAILURE_TTL_SECONDS"]
+    names.append("POST_IMPORT_MAX_ITEMS")  # capability: posts
+    for name in names:
         if values[name] < 1:
             raise ConfigError(f"{name} must be at least 1")

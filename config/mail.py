@@ -38,10 +38,6 @@ class Settings:
     # The client app that opens the links in messages (`<FRONTEND_URL>/verify-email?token=...`); never the API.
     # Unset in development and tests: http://localhost:5173; production requires an https:// URL.
     FRONTEND_URL: str | None = None
-    # Whether an account must verify its e-mail address before it may sign in with its password.
-    REQUIRE_VERIFIED_EMAIL = False
-    # Without REQUIRE_VERIFIED_EMAIL: how long after signing up an unverified account may still publish posts.
-    UNVERIFIED_GRACE_HOURS = 24
     # Token lifetimes.
     EMAIL_VERIFICATION_TTL_SECONDS = 48 * 3600
     PASSWORD_RESET_TTL_SECONDS = 30 * 60
@@ -100,5 +96,3 @@ def check(values: dict[str, Any], *, production: bool) -> None:
     for name in ("EMAIL_VERIFICATION_TTL_SECONDS", "PASSWORD_RESET_TTL_SECONDS", "EMAIL_CHANGE_TTL_SECONDS"):
         if values[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
-    if values["UNVERIFIED_GRACE_HOURS"] < 0:
-        raise ConfigError("UNVERIFIED_GRACE_HOURS must not be negative")

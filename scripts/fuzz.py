@@ -49,9 +49,9 @@ def wait_until_up(base: str, deadline: float) -> None:
 
 
 def schemathesis(base: str, seconds: int, header: str | None = None, *options: str) -> int:
-    # The hooks give the post lists real cursors (scripts/fuzz_hooks.py), as that user would have them.
     token = header.removeprefix("Authorization: Bearer ") if header else ""
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "scripts.fuzz_hooks", "FUZZ_BASE": base, "FUZZ_TOKEN": token}
+    env = {**os.environ, "FUZZ_BASE": base, "FUZZ_TOKEN": token}
+    env["SCHEMATHESIS_HOOKS"] = "scripts.fuzz_hooks"  # real cursors for the post lists  # capability: posts
     command = [
         str(BIN / "schemathesis"),
         "--config-file",
@@ -116,6 +116,7 @@ def main() -> int:
         user = {"email": "fuzz-user@example.com", "password": "fuzz-user-password-1"}
         call(base, "POST", "/api/v1/auth/signup", {**user, "displayName": "Fuzz"})
         admin = {"email": env["FUZZ_ADMIN_EMAIL"], "password": env["FUZZ_ADMIN_PASSWORD"]}
+        # capability: posts
         seeded = call(base, "POST", "/api/v1/auth/login", user)["accessToken"]
         for n in range(3):  # enough posts, public and draft, for every list to have a next cursor
             for status in ("published", "draft"):
@@ -124,6 +125,7 @@ def main() -> int:
                     call(base, "POST", "/api/v1/posts", post, token=seeded)
                 except SystemExit as refused:  # e.g. an account that may not publish: fewer cursors, same run
                     log.warning("seed post not created: %s", refused)
+        # end capability: posts
         failures = schemathesis(base, seconds)
         for credentials in (user, admin):
             token = call(base, "POST", "/api/v1/auth/login", credentials)["accessToken"]

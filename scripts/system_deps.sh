@@ -3,7 +3,7 @@
 # apt-get (a fresh container, CI), it installs what is missing; otherwise it names each missing package and
 # the command that installs it, and fails.
 #   scripts/system_deps.sh [TOOL...]    no TOOL: what `make test` needs (redis-server chromium node npm)
-# Used by `make test`, `make bench` (wrk redis-server taskset pgrep) and .ci/run.
+# Used by `make test`, `make bench` (wrk redis-server taskset pgrep; the benchmark, if you keep it) and .ci/run.
 set -euo pipefail
 
 NODE_MAJOR=20

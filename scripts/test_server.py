@@ -23,11 +23,14 @@ from tests.mongo_shim import nx_behind_shim  # noqa: E402
 log = logging.getLogger("test-server")
 # These start servers of their own (the app under gunicorn, Chromium): nothing to point elsewhere.
 OWN_SERVERS = ("tests/integration", "tests/browser")
+# The removal copies (each a whole project's suite, `make test` runs them): against the server they would double
+# CI's time to prove again what this run proves for the whole project.
+COPIES = ("tests/test_remove.py",)
 
 
 def pytest(uri: str, extra: list[str]) -> int:
     env = {**os.environ, "MONGODB_URI": uri}
-    ignores = [f"--ignore={path}" for path in OWN_SERVERS]
+    ignores = [f"--ignore={path}" for path in (*OWN_SERVERS, *COPIES)]
     return subprocess.call([str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", *ignores, *extra], cwd=ROOT, env=env)
 
 

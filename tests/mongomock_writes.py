@@ -1,7 +1,7 @@
 """Test harness: each mongomock write is atomic, as one MongoDB write on a single document is.
 
 mongomock finds the documents a write matches and then changes them in separate steps, so two threads
-running the same conditional update can both match (tests/posts/test_posts.py runs twelve writers with one
+running the same conditional update can both match (the example noun's tests run twelve writers with one
 If-Match: exactly one must win). A real server makes each single-document write atomic; the app relies on
 that and is written for the real server. Here, in the tests' process only, one lock serialises mongomock's
 write methods. Development does not need it: `make run` serves one request at a time on the embedded

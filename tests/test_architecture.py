@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import unittest
+from types import ModuleType
 
 import grimp
 
@@ -75,11 +76,12 @@ class TestImports(unittest.TestCase):
 
 
 class TestCapabilities(unittest.TestCase):
-    def test_a_capability_imports_no_other_but_those_it_needs_and_the_core_imports_none(self):
+    def test_a_capability_imports_no_other_but_those_it_needs_or_uses_and_the_core_imports_none(self):
         graph = grimp.build_graph("app")
         listed = set(CAPABILITIES)
         for name in CAPABILITIES:
-            needs = set(importlib.import_module(name).NEEDS)
+            module = importlib.import_module(name)
+            needs = {*module.NEEDS, *getattr(module, "USES", ())}
             for other in sorted(listed - needs - {name}):
                 with self.subTest(capability=name, imports=other):
                     self.assertFalse(graph.chain_exists(importer=name, imported=other, as_packages=True))
@@ -103,11 +105,11 @@ class TestCapabilities(unittest.TestCase):
             self.assertIsInstance(module.NEEDS, tuple, name)
             self.assertTrue(callable(module.init_app), name)
 
-    def test_a_capability_listed_before_one_it_needs_is_refused(self):
-        jobs, mail = (importlib.import_module(name) for name in ("app.jobs", "app.mail"))
+    def test_a_capability_listed_before_one_it_needs_or_uses_is_refused(self):
+        base, needing, using = ModuleType("app.base"), ModuleType("app.needing"), ModuleType("app.using")
+        needing.NEEDS, using.NEEDS, using.USES = ("app.base",), (), {"app.base": ("app/using/extra.py",)}
 
-        check_needs([jobs, mail])
-        with self.assertRaisesRegex(RuntimeError, "app.mail needs app.jobs"):
-            check_needs([mail, jobs])
-        with self.assertRaisesRegex(RuntimeError, "app.mail needs app.jobs"):
-            check_needs([mail])
+        check_needs([base, needing, using])
+        for modules, needer in (([needing, base], "needing"), ([needing], "needing"), ([using, base], "using")):
+            with self.assertRaisesRegex(RuntimeError, f"app.{needer} needs app.base"):
+                check_needs(modules)

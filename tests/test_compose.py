@@ -31,10 +31,13 @@ class TestComposeIsClosed(unittest.TestCase):
         self.assertIn("--requirepass", command)
         self.assertIn("${REDIS_PASSWORD:?", command[command.index("--requirepass") + 1])
         environment = self.services["app"]["environment"]
-        for name in ("RATELIMIT_STORAGE_URI", "REDIS_URL"):
+        names = ["RATELIMIT_STORAGE_URI"]
+        names.append("REDIS_URL")  # capability: jobs
+        for name in names:
             with self.subTest(name=name):
                 self.assertRegex(environment[name], r"^redis://:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379/\d$")
 
+    # capability: uploads
     def test_the_store_refuses_anonymous_requests_with_credentials_from_the_environment(self):
         self.assertIn("-s3.config=/etc/seaweedfs/s3.json", self.services["s3"]["command"])
         self.assertEqual(self.services["s3"]["configs"][0]["target"], "/etc/seaweedfs/s3.json")
@@ -42,8 +45,11 @@ class TestComposeIsClosed(unittest.TestCase):
         self.assertIn("${AWS_ACCESS_KEY_ID:?", identities)
         self.assertIn("${AWS_SECRET_ACCESS_KEY:?", identities)
 
+    # end capability: uploads
+
     def test_no_secret_has_a_default(self):
-        names = ["SECRET_KEY", "JWT_SECRET_KEY", "REDIS_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        names = ["SECRET_KEY", "JWT_SECRET_KEY", "REDIS_PASSWORD"]
+        names += ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]  # capability: uploads
         names.append("FIELD_ENCRYPTION_KEY")  # capability: mfa
         for name in names:
             with self.subTest(name=name):

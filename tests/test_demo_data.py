@@ -11,7 +11,7 @@ from unittest import mock
 
 from app.demo import DEMO_PASSWORD, load_on_start
 from app.models import User
-from app.posts.models import Post
+from app.posts.models import Post  # capability: posts
 from config import ProductionConfig
 from tests.integration.servers import ROOT, call, free_port, wait_for_port
 from tests.views import TCBase
@@ -22,14 +22,16 @@ class TestSeedDemo(TCBase):
         result = self.app.test_cli_runner().invoke(args=["seed-demo", "--posts", "8"])
 
         self.assertEqual(result.exit_code, 0, result.output)
+        self.login("grace@demo.example", DEMO_PASSWORD)
+        # capability: posts
         with self.app.app_context():
             self.assertEqual(Post.objects.count(), 8)
             self.assertEqual(set(Post.objects.distinct("status")), {"draft", "published"})
-        token = self.login("ada@demo.example", DEMO_PASSWORD)
         listed = self.request("GET", "posts?perPage=100").get_json()
         self.assertEqual(listed["total"], 6)
-        mine = self.request("GET", "me/posts", token=token).get_json()
+        mine = self.request("GET", "me/posts", token=self.login("ada@demo.example", DEMO_PASSWORD)).get_json()
         self.assertEqual(mine["total"], 4)
+        # end capability: posts
 
     def test_running_twice_reuses_the_accounts(self):
         runner = self.app.test_cli_runner()
@@ -40,7 +42,7 @@ class TestSeedDemo(TCBase):
         self.assertEqual((first.exit_code, second.exit_code), (0, 0), second.output)
         with self.app.app_context():
             self.assertEqual(User.objects.count(), 2)
-            self.assertEqual(Post.objects.count(), 4)
+            self.assertEqual(Post.objects.count(), 4)  # capability: posts
 
 
 class NoDemoConfig(TCBase.config):
@@ -73,7 +75,7 @@ class TestLoadOnStart(TCBase):
 
         self.assertIn("ada@demo.example or grace@demo.example", logs.output[0])
         self.assertIn(repr(DEMO_PASSWORD), logs.output[0])
-        self.assertEqual(self.request("GET", "posts").get_json()["total"], 9)
+        self.assertEqual(self.request("GET", "posts").get_json()["total"], 9)  # capability: posts
         self.login("grace@demo.example", DEMO_PASSWORD)
 
     def test_a_real_mongodb_is_left_alone(self):
@@ -81,7 +83,8 @@ class TestLoadOnStart(TCBase):
         with self.assertLogs("app.demo", "INFO") as logs:
             self.assertFalse(load_on_start(self.app))
         self.assertIn("seed-demo", logs.output[0])
-        self.assertEqual(self.request("GET", "posts").get_json()["total"], 0)
+        with self.app.app_context():
+            self.assertEqual(User.objects.count(), 0)
 
     def test_off_by_setting_not_in_tests_and_never_where_demo_data_is_refused(self):
         for settings in ({"DEMO_DATA_ON_START": False}, {"ALLOW_DEMO_DATA": False}):
@@ -90,13 +93,15 @@ class TestLoadOnStart(TCBase):
                 self.assertFalse(load_on_start(self.app))
         self.assertFalse(TCBase.config.DEMO_DATA_ON_START)
         self.assertFalse(ProductionConfig.ALLOW_DEMO_DATA)
-        self.assertEqual(self.request("GET", "posts").get_json()["total"], 0)
+        with self.app.app_context():
+            self.assertEqual(User.objects.count(), 0)
 
     def test_the_reloaders_watcher_process_loads_nothing(self):
         self.app.debug = True
         with mock.patch.dict(os.environ, {"WERKZEUG_RUN_MAIN": ""}):
             self.assertFalse(load_on_start(self.app))
-        self.assertEqual(self.request("GET", "posts").get_json()["total"], 0)
+        with self.app.app_context():
+            self.assertEqual(User.objects.count(), 0)
 
 
 class TestMakeRun(unittest.TestCase):
@@ -115,11 +120,11 @@ class TestMakeRun(unittest.TestCase):
         self.addCleanup(stop_group, server)
         wait_for_port(port)
 
-        posts = call(port, "GET", "/api/v1/posts?perPage=1")
+        posts = call(port, "GET", "/api/v1/posts?perPage=1")  # capability: posts
         login = call(port, "POST", "/api/v1/auth/login", {"email": "ada@demo.example", "password": DEMO_PASSWORD})
 
-        self.assertEqual(posts.status, 200)
-        self.assertEqual(posts.json()["total"], 9)
+        self.assertEqual(posts.status, 200)  # capability: posts
+        self.assertEqual(posts.json()["total"], 9)  # capability: posts
         self.assertEqual(login.status, 200)
         me = call(port, "GET", "/api/v1/me", token=login.json()["accessToken"])
         self.assertEqual(me.json()["email"], "ada@demo.example")

@@ -249,7 +249,7 @@ class TestPublicApisOnly(unittest.TestCase):
             "import gunicorn.http.wsgi\n"
             "from mongomock.collection import Collection\n"
             "from flask import g\n"
-            "from app.posts.models import Post\n"
+            "from app.gadgets.models import Gadget\n"
             "from .models import Thing\n"
             "gunicorn.util.write_error = None\n"
             "gunicorn.http.wsgi.SERVER = 'api'\n"
@@ -257,7 +257,7 @@ class TestPublicApisOnly(unittest.TestCase):
             "setattr(gunicorn.util, 'write_nonblock', None)\n"
             "del Collection.find\n"
             "g.request_id = 'a value of the request: allowed'\n"
-            "Post._get_collection()\n"
+            "Gadget._get_collection()\n"
             "Thing._meta\n"
             "doc._data\n"
             "queryset._query\n"
@@ -274,7 +274,7 @@ class TestPublicApisOnly(unittest.TestCase):
                 "9: mongomock.collection.Collection.insert_one replaced in the library",
                 "10: setattr(gunicorn.util, ...) in the library",
                 "11: mongomock.collection.Collection.find replaced in the library",
-                "13: Post._get_collection (private attribute of a model: MongoEngine's)",
+                "13: Gadget._get_collection (private attribute of a model: MongoEngine's)",
                 "14: Thing._meta (private attribute of a model: MongoEngine's)",
                 "15: doc._data (a private name of MongoEngine or werkzeug)",
                 "16: queryset._query (a private name of MongoEngine or werkzeug)",

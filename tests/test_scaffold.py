@@ -170,12 +170,14 @@ def written(plural: str, singular: str) -> set[str]:
 
 class TestRefusals(ProjectCopy):
     def test_existing_nouns_are_refused_naming_each_clash(self):
+        # capability: posts
         message = self.refused("posts", pattern="clashes with an existing noun")
 
         for clash in ("blueprint posts", "path /api/v1/posts", "model Post", "module app/posts", "listPosts"):
             self.assertIn(clash, message)
+        # end capability: posts
         self.refused("users", pattern="module app/views/users")
-        self.refused("samples", pattern="module app/sample")  # the singular is a package too
+        self.refused("samples", pattern="module app/sample")  # capability: sample
 
     def test_clashes_with_schemas_collections_and_template_names_are_refused(self):
         self.refused("problems", pattern="OpenAPI schema Problem")
@@ -243,7 +245,7 @@ class TestCommand(ProjectCopy):
         self.assert_nothing_written()
 
     def test_a_refusal_exits_non_zero_with_the_reason(self):
-        for args, reason in ((["Books"], "snake_case"), (["posts"], "clashes"), (["classes"], "keyword")):
+        for args, reason in ((["Books"], "snake_case"), (["users"], "clashes"), (["classes"], "keyword")):
             with self.subTest(args=args):
                 result = self.run_command(*args)
 
@@ -268,20 +270,20 @@ class TestRegistryEdit(unittest.TestCase):
     """The one edit: a line at the end of the CAPABILITIES tuple, as ruff format lays the tuple out."""
 
     def test_the_noun_goes_last_one_line_of_its_own(self):
-        text = 'CAPABILITIES = (\n    "app.jobs",\n    "app.posts",\n)\n\n\ndef load():\n    pass\n'
+        text = 'CAPABILITIES = (\n    "app.tools",\n    "app.widgets",\n)\n\n\ndef load():\n    pass\n'
 
         edited = register_capability(text, Names.parse("books"))
 
         self.assertEqual(
             edited,
-            'CAPABILITIES = (\n    "app.jobs",\n    "app.posts",\n    "app.books",\n)\n\n\ndef load():\n    pass\n',
+            'CAPABILITIES = (\n    "app.tools",\n    "app.widgets",\n    "app.books",\n)\n\n\ndef load():\n    pass\n',
         )
 
     def test_a_noun_already_listed_or_a_tuple_on_one_line_is_refused(self):
         with self.assertRaisesRegex(ScaffoldError, "already registered"):
             register_capability('CAPABILITIES = (\n    "app.books",\n)\n', Names.parse("books"))
         with self.assertRaisesRegex(ScaffoldError, "on its own line"):
-            register_capability('CAPABILITIES = ("app.jobs",)\n', Names.parse("books"))
+            register_capability('CAPABILITIES = ("app.tools",)\n', Names.parse("books"))
         with self.assertRaisesRegex(ScaffoldError, "does not look as expected"):
             register_capability("CAPABILITIES = load()\n", Names.parse("books"))
 

@@ -21,12 +21,12 @@ CURRENT_PASSWORD = {
     "guesses count toward the lock-out). An account without one (made by an identity provider) leaves it out and "
     "needs an access token from a sign-in within the last 5 minutes instead.",
 }
-# A second factor's code, asked for by the same re-authentication when the account has one on (docs/mfa.md).
+# A second factor's code, asked for by the same re-authentication when the account has one on.
 SECOND_FACTOR_CODE = {
     "type": "string",
     "minLength": 1,
     "maxLength": 64,
-    "description": "With a second factor on (docs/mfa.md): a current 6-digit code from the authenticator app, or an "
+    "description": "With a second factor on: a current 6-digit code from the authenticator app, or an "
     "unused recovery code (which is then spent). 403 when missing or wrong; wrong codes count toward the lock-out. "
     "Leave it out for an account without a second factor.",
     "example": "123456",

@@ -18,6 +18,8 @@ from app.jobs.runner import register_kind
 __all__ = ["NEEDS", "init_app", "register_kind"]
 
 NEEDS: tuple[str, ...] = ()
+# Beside app/jobs/ and tests/jobs/, what `flask remove jobs` deletes (app/scaffold/remove.py reads it).
+OWNS = ("config/jobs.py", "docs/jobs.md")
 
 
 def init_app(app: Flask) -> None:

@@ -29,6 +29,17 @@ from app.mail.outbox import KIND
 from app.views.router import add_views
 
 NEEDS = ("app.jobs",)
+# Beside app/mail/ and tests/mail/, what `flask remove mail` deletes (app/scaffold/remove.py reads it).
+OWNS = (
+    "config/mail.py",
+    "docs/mail.md",
+    "app/templates/mail",
+    "tests/integration/test_mail.py",
+    "tests/integration/mail_sink.py",
+    # the second factor's notices are tested through mail's harness
+    "tests/mfa/test_notices.py",  # capability: mfa
+    "tests/integration/test_mfa.py",  # capability: mfa
+)
 
 
 def init_app(app: Flask) -> None:

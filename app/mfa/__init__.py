@@ -21,6 +21,12 @@ from app.mfa.models import MfaChallenge, TotpFactor
 from app.views.router import add_views
 
 NEEDS: tuple[str, ...] = ()
+# Beside app/mfa/ and tests/mfa/, what `flask remove mfa` deletes (app/scaffold/remove.py reads it).
+OWNS = (
+    "config/mfa.py",
+    "docs/mfa.md",
+    "tests/integration/test_mfa.py",  # capability: mail
+)
 
 log = logging.getLogger("app.mfa")
 

@@ -18,6 +18,15 @@ from app.oidc.models import Identity, LinkCode, LinkTicket, LoginCode, OidcState
 from app.views.router import add_views
 
 NEEDS: tuple[str, ...] = ()
+# Beside app/oidc/ and tests/oidc/, what `flask remove oidc` deletes (app/scaffold/remove.py reads it).
+OWNS = (
+    "config/oidc.py",
+    "docs/oidc.md",
+    "tests/integration/test_oidc.py",
+    "tests/oidc_provider",
+    "tests/mail/test_identity_notices.py",  # capability: mail
+    "tests/mfa/test_oidc.py",  # capability: mfa
+)
 
 
 def init_app(app: Flask) -> None:

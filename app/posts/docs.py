@@ -16,8 +16,8 @@ from app.docs.common import (
     ref,
     uuid_path_parameter,
 )
+from app.posts import attachments  # capability: uploads
 from app.text import NOT_BLANK
-from app.uploads.docs import ATTACHMENT_IDS
 
 TAGS = {
     "type": "array",
@@ -42,7 +42,7 @@ POST_EXAMPLE = {
     "tags": ["flask", "mongodb"],
     "status": "published",
     "version": 1,
-    "attachments": [],
+    "attachments": [],  # capability: uploads
     "createdAt": "2026-01-31T12:00:00.000Z",
     "updatedAt": "2026-01-31T12:00:00.000Z",
 }
@@ -50,7 +50,10 @@ POST_EXAMPLE = {
 # Every field the server always sends is required: typed clients rely on it (tests/test_spec_rules.py).
 POST = {
     "type": "object",
-    "required": ["id", "author", "title", "body", "tags", "status", "version", "attachments", "createdAt", "updatedAt"],
+    "required": [
+        *("id", "author", "title", "body", "tags", "status", "version", "createdAt", "updatedAt"),
+        "attachments",  # capability: uploads
+    ],
     "properties": {
         "id": UUID,
         "author": {**UUID, "description": "The author's user id."},
@@ -59,7 +62,7 @@ POST = {
         "tags": TAGS,
         "status": STATUS,
         "version": {"type": "integer", "minimum": 1, "readOnly": True, "description": "Grows by one per change."},
-        "attachments": {"type": "array", "maxItems": 10, "items": ref("Attachment")},
+        "attachments": {"type": "array", "maxItems": 10, "items": ref("Attachment")},  # capability: uploads
         "createdAt": TIMESTAMP,
         "updatedAt": TIMESTAMP,
     },
@@ -70,7 +73,10 @@ POST_CREATE = {
     "description": "A new post; the author is the caller. `status` defaults to draft.",
     "required": ["title", "body"],
     "additionalProperties": False,
-    "properties": {"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS, "attachments": ATTACHMENT_IDS},
+    "properties": {
+        **{"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS},
+        "attachments": attachments.ATTACHMENT_IDS,  # capability: uploads
+    },
 }
 
 POST_UPDATE = {
@@ -78,7 +84,10 @@ POST_UPDATE = {
     "description": "A partial update: only the fields sent change.",
     "additionalProperties": False,
     "minProperties": 1,
-    "properties": {"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS, "attachments": ATTACHMENT_IDS},
+    "properties": {
+        **{"title": TITLE, "body": BODY, "tags": TAGS, "status": STATUS},
+        "attachments": attachments.ATTACHMENT_IDS,  # capability: uploads
+    },
 }
 
 SCHEMAS = {"Post": POST, **pages_of("Post"), "PostCreate": POST_CREATE, "PostUpdate": POST_UPDATE}

@@ -10,8 +10,8 @@ from flask import current_app
 from app import quotas
 from app.jobs.runner import Progress
 from app.models import raw_to_dict
+from app.posts import attachments  # capability: uploads
 from app.posts.models import STATUSES, Post
-from app.uploads.service import with_attachments
 
 
 def prepare(user_id: str, export_id: str) -> Callable[[], None]:
@@ -30,6 +30,7 @@ def run(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     total = collection.count_documents(query)
     progress(0, min(total, cap))
     cursor = collection.find(query, sort=[("created_at", 1), ("_id", 1)], limit=cap)
-    posts = with_attachments([raw_to_dict(Post, raw) for raw in cursor])  # shown as post responses show them
+    posts = [raw_to_dict(Post, raw) for raw in cursor]  # shown as post responses show them
+    posts = attachments.shown(posts)  # capability: uploads
     progress(len(posts), len(posts))
     return {"count": len(posts), "total": total, "truncated": total > len(posts), "posts": posts}

@@ -35,8 +35,10 @@ class Post(BaseDocument):
     tags = ListField(StringField(min_length=1, max_length=30), max_length=10, default=list)
     status = StringField(required=True, choices=STATUSES, default="draft")
     version = IntField(required=True, min_value=1, default=1)
+    # capability: uploads
     # Ids of the author's ready uploads it shows, in order (app.uploads.service keeps them claimed).
     attachments = ListField(StringField(), max_length=10, default=list)
+    # end capability: uploads
 
 
 IMPORT_BATCHES = "post_import_batches"
@@ -89,5 +91,5 @@ def new_post_document(author: str, title: str, body: str, tags: list[str], statu
         "tags": tags,
         "status": status,
         "version": 1,
-        "attachments": [],
+        "attachments": [],  # capability: uploads
     }

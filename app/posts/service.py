@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from contextlib import ExitStack
 from typing import Any
 
 from app import quotas
@@ -16,9 +17,9 @@ from app.accounts import ensure_may_publish
 from app.errors import Forbidden, NotFound, PreconditionFailed
 from app.models import User
 from app.pagination import Cursor, Page, keyset_page, next_cursor
+from app.posts import attachments  # capability: uploads
 from app.posts.models import Post, new_post_document, normalise_tags
 from app.text import trim
-from app.uploads.service import attaching, discard_uploads
 
 NOT_FOUND = "No post with this id"
 
@@ -104,8 +105,9 @@ def create_post(user: User, body: Mapping[str, Any]) -> dict[str, Any]:
         status=body.get("status", "draft"),
     )
     try:
-        with attaching(raw["_id"], raw["author"], body.get("attachments"), []) as attachments:
-            raw["attachments"] = attachments or []
+        extras = ExitStack()  # what other capabilities hold around the write (attachments)
+        with extras:
+            attachments.claim(extras, raw, body)  # capability: uploads
             Post.collection().insert_one(raw)
     except BaseException:
         quotas.refund(charged)  # no post, no charge
@@ -127,9 +129,9 @@ def update_post(user: User, post_id: str, body: Mapping[str, Any], versions: lis
         changes["set__tags"] = normalise_tags(body["tags"])
     if "status" in body:
         changes["set__status"] = body["status"]
-    with attaching(raw["_id"], raw["author"], body.get("attachments"), raw.get("attachments") or []) as ids:
-        if ids is not None:
-            changes["set__attachments"] = ids
+    extras = ExitStack()  # what other capabilities hold around the write (attachments)
+    with extras:
+        attachments.move(extras, raw, body, changes)  # capability: uploads
         post = Post.objects(**conditional_filter(raw["_id"], versions)).modify(new=True, **changes)
         if post is None:
             raise stale_or_gone(raw["_id"])
@@ -141,4 +143,4 @@ def delete_post(user: User, post_id: str, versions: list[int] | None) -> None:
     raw = writable_post(post_id, user)
     if Post.objects(**conditional_filter(raw["_id"], versions)).delete() == 0:
         raise stale_or_gone(raw["_id"])
-    discard_uploads(post=raw["_id"])
+    attachments.discard(raw)  # capability: uploads

@@ -23,11 +23,13 @@ from app.pagination import (
     parse_query,
     parse_sort,
 )
-from app.posts import service
+from app.posts import (
+    attachments,  # capability: uploads
+    service,
+)
 from app.posts.docs import POST_CREATE, POST_UPDATE
 from app.posts.models import STATUSES, Post
 from app.text import trim
-from app.uploads.service import with_attachments
 from app.views.base import BaseResource, make_api
 
 blueprint, api = make_api("posts", __name__)
@@ -87,7 +89,8 @@ def list_posts(base: dict[str, Any], *, mine: bool = False) -> tuple[dict[str, A
     )
     sort_name = request.args.get("sort", DEFAULT_SORT)
     raws, total, following = service.find_page({**base, **filters}, sort, sort_name, page, after)
-    items = with_attachments([raw_to_dict(Post, raw) for raw in raws])
+    items = [raw_to_dict(Post, raw) for raw in raws]
+    items = attachments.shown(items)  # capability: uploads
     if total is None:
         return cursor_paginated(items, page, following)
     return paginated(items, total, page, next_cursor=following)
@@ -95,7 +98,8 @@ def list_posts(base: dict[str, Any], *, mine: bool = False) -> tuple[dict[str, A
 
 def item_response(data: dict[str, Any], version: int, status: int = 200) -> tuple[Any, int, dict[str, str]]:
     """An item with its attachments and ETag, revalidated by clients rather than stored blindly."""
-    return with_attachments([data])[0], status, {"ETag": etag(version), "Cache-Control": ITEM_CACHE_CONTROL}
+    data = attachments.shown([data])[0]  # capability: uploads
+    return data, status, {"ETag": etag(version), "Cache-Control": ITEM_CACHE_CONTROL}
 
 
 class PostList(BaseResource):

@@ -12,7 +12,12 @@ from app.database import document_classes
 from app.docs import build_spec
 from app.scaffold.generator import Taken, plan_resource
 from app.scaffold.names import ScaffoldError
+from app.scaffold.remove import REFUSED, Refused, plan_removal
 from app.views.router import API_PREFIX
+
+# The project this code is in: `remove` plans from the files alone, without the app (which it may leave broken
+# mid-edit, and which need not import cleanly for a removal to be planned).
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def project_root() -> Path:
@@ -67,3 +72,29 @@ def new_resource(noun: str, singular: str | None, dry_run: bool) -> None:
         f"Done. Run `make test` (or .venv/bin/pytest tests/{plan.names.plural}); "
         "then make the fields, rules and tests your own (docs/adding-a-resource.md)."
     )
+
+
+@click.command("remove")
+@click.argument("capability")
+@click.option("--dry-run", is_flag=True, help="Print every file it would delete or edit, one a line; change nothing.")
+@click.option("--force", is_flag=True, help="Go ahead even with uncommitted changes to tracked files.")
+def remove(capability: str, dry_run: bool, force: bool) -> None:
+    """Remove an optional capability: its package, settings, docs, tests, pins and every line marked for it.
+
+    Refused (exit status 2, nothing changed) for the core, for a capability another present one needs, and
+    with uncommitted changes unless --force. It never commits: review the change, run `make test`, commit.
+    """
+    try:
+        removal = plan_removal(PROJECT, capability, force=force or dry_run)  # a dry run changes nothing
+        touched = "\n".join(removal.paths())
+        if dry_run:
+            click.echo(touched)
+            return
+        removal.apply()
+    except Refused as error:
+        click.echo(f"Error: {error}. Nothing was changed.", err=True)
+        raise SystemExit(REFUSED) from None
+    except ScaffoldError as error:
+        raise click.ClickException(f"{error}. Nothing was changed.") from None
+    click.echo(touched)
+    click.echo(f"Removed {capability}. Run `make test`, review `git status`, and commit.")

@@ -20,6 +20,13 @@ from app.views.router import add_views
 from config import ConfigError
 
 NEEDS: tuple[str, ...] = ()
+# Beside app/uploads/ and tests/uploads/, what `flask remove uploads` deletes (app/scaffold/remove.py reads it).
+OWNS = (
+    "config/uploads.py",
+    "docs/uploads.md",
+    "tests/integration/test_uploads_seaweedfs.py",
+    "requirements-seaweedfs.txt",
+)
 
 
 def discard_account_uploads(user: User) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
+import re  # capability: oidc
+from pathlib import Path  # capability: oidc
 
-from app.one_time import verifier_matches
+from app.one_time import verifier_matches  # capability: oidc
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, require_chromium, serve
 from tests.views import TCBase
 
+# capability: oidc
 # The single-page app's PKCE helper, exactly as docs/oidc.md shows it.
 PKCE_EXAMPLE = re.search(
     r"```js\n(// pkce\.js.*?)```", (Path(__file__).parents[2] / "docs" / "oidc.md").read_text(), re.DOTALL
 )
+# end capability: oidc
 
 
 @needs_chromium
@@ -63,8 +65,8 @@ class TestSwaggerUI(TCBase):
                     self.assertEqual(
                         self.page.locator(f"#operations-{tag}-{operation['operationId']}").count(), 1, operation
                     )
-        _, sample_status = self.try_it_out("#operations-sample-getSample")
-        self.assertEqual(sample_status, "200")
+        _, health_status = self.try_it_out("#operations-health-getHealth")
+        self.assertEqual(health_status, "200")
         self.assertEqual(self.console_errors, [])
 
     def authorize(self, token: str) -> None:
@@ -118,6 +120,7 @@ class TestSwaggerUI(TCBase):
 
         self.assertEqual(status, "401")
 
+    # capability: posts
     def test_posts_list_item_and_my_posts_from_the_ui(self):
         _, token = self.auth()
         post = self.request(
@@ -137,6 +140,8 @@ class TestSwaggerUI(TCBase):
         self.assertIn("From the browser", item.locator(".live-responses-table .microlight").first.inner_text())
         self.assertEqual(self.console_errors, [])
 
+    # end capability: posts
+    # capability: oidc
     def test_the_sign_in_operations_ask_for_the_pkce_pair_and_their_examples_are_accepted(self):
         self.open_docs()
 
@@ -165,3 +170,5 @@ class TestSwaggerUI(TCBase):
             self.assertRegex(pair["challenge"], r"^[A-Za-z0-9_-]{43}$")
             self.assertTrue(verifier_matches(pair["verifier"], pair["challenge"]))
         self.assertNotEqual(pairs[0]["verifier"], pairs[1]["verifier"])
+
+    # end capability: oidc

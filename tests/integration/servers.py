@@ -25,21 +25,21 @@ from tests.mongo_shim import NX_27017, nx_command, shim_command
 from tests.mongo_shim import stop as stop_process
 
 __all__ = [
-    "OidcProvider",
-    "SeaweedFS",
+    "OidcProvider",  # capability: oidc
+    "SeaweedFS",  # capability: uploads
     "ServersTestCase",
     "call",
     "free_port",
-    "oidc_provider_missing",
+    "oidc_provider_missing",  # capability: oidc
     "wait_for_port",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS = shutil.which("redis-server")
-WEED = BIN / "weed"
+WEED = BIN / "weed"  # capability: uploads
 NODE = shutil.which("node")
-OIDC_PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
+OIDC_PROVIDER_DIR = ROOT / "tests" / "oidc_provider"  # capability: oidc
 
 
 class Reply:
@@ -132,6 +132,7 @@ class ServersTestCase(unittest.TestCase):
         self.redis_process = process  # the latest one, for tests that stop it
         return f"redis://127.0.0.1:{port}/0"
 
+    # capability: mail
     def start_smtp(self, tls: tuple[Path, Path] | None = None) -> tuple[int, Path]:
         """aiosmtpd in its own process, writing each message it receives to a folder: (port, folder).
 
@@ -150,6 +151,8 @@ class ServersTestCase(unittest.TestCase):
         self.wait_until_listening(process, port)
         self.smtp_process = process  # the latest one, for tests that stop it
         return port, folder
+
+    # end capability: mail
 
     def start_mongo_standin(self, port: int, data_file: Path) -> subprocess.Popen:
         """nx-27017 (a MongoDB wire-protocol server over SQLite) in its own process, reached through the shim on `port`.
@@ -180,17 +183,21 @@ class ServersTestCase(unittest.TestCase):
             "MONGODB_URI": mongodb_uri,
             "MONGODB_TIMEOUT_MS": "500",
             "RATELIMIT_STORAGE_URI": redis_uri,
-            "REDIS_URL": redis_uri,  # the job queue; production requires one
+            "REDIS_URL": redis_uri,  # the job queue; production requires one  # capability: jobs
+            # capability: uploads
             "S3_BUCKET": "uploads",  # production requires one; nothing calls the store unless a test uploads
             # ... and credentials for it (a store of its own brings its own, in `extra`)
             "AWS_ACCESS_KEY_ID": "unused-key",
             "AWS_SECRET_ACCESS_KEY": "unused-secret",
+            # end capability: uploads
+            # capability: mail
             # Production requires a mail server; nothing listens here, so queued mail waits (no worker runs it)
             # unless a test brings its own (start_smtp) and a worker.
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(free_port()),
             "MAIL_DEFAULT_SENDER": "API <no-reply@example.com>",
             "FRONTEND_URL": "https://app.example.com",
+            # end capability: mail
             "RATELIMIT_AUTH": "1000 per minute",
             "WEB_CONCURRENCY": "1",
             "LOG_LEVEL": "WARNING",
@@ -207,6 +214,7 @@ class ServersTestCase(unittest.TestCase):
         return port
 
 
+# capability: oidc
 def oidc_provider_missing() -> str | None:
     """Why panva's oidc-provider cannot run here (no Node.js, or `npm ci` not run), or None."""
     if not NODE:
@@ -256,6 +264,10 @@ class OidcProvider:
         return self.log.read()[-4000:].decode(errors="replace")
 
 
+# end capability: oidc
+
+
+# capability: uploads
 class SeaweedFS:
     """SeaweedFS (`weed mini`: master, volume, filer and S3 gateway in one process) on free ports of 127.0.0.1.
 
@@ -351,6 +363,9 @@ class SeaweedFS:
             "AWS_ACCESS_KEY_ID": self.access_key,
             "AWS_SECRET_ACCESS_KEY": self.secret_key,
         }
+
+
+# end capability: uploads
 
 
 def port_free(port: int) -> bool:

@@ -59,7 +59,7 @@ class TestDatabaseOutage(ServersTestCase):
         self.assert_unavailable(self.api("POST", "/api/v1/auth/login", login))
         lost = {"email": "written-during-outage@example.com", "password": PASSWORD, "displayName": "Lost"}
         self.assert_unavailable(self.api("POST", "/api/v1/auth/signup", lost))
-        self.assert_unavailable(self.api("GET", "/api/v1/posts"))
+        self.assert_unavailable(self.api("GET", "/api/v1/posts"))  # capability: posts
         self.assert_unavailable(self.api("GET", "/ready"))
         self.assertEqual(self.api("GET", "/health").status, 200)
 

@@ -47,6 +47,7 @@ class TestTwoServers(ServersTestCase):
         self.assertEqual(reused.status, 401)  # spent on B, so reuse on A revokes the session everywhere
         self.assertEqual(call(self.b, "GET", "/api/v1/me", token=rotated.json()["accessToken"]).status, 401)
 
+    # capability: posts
     def test_posts_and_their_versions_are_shared(self):
         user = {"email": "poster@example.com", "password": PASSWORD, "displayName": "Poster"}
         call(self.a, "POST", "/api/v1/auth/signup", user)
@@ -65,6 +66,8 @@ class TestTwoServers(ServersTestCase):
         self.assertEqual([p["title"] for p in listed["items"]], ["Changed on B"])
         self.assertEqual(call(self.a, "DELETE", path, token=token).status, 204)
         self.assertEqual(call(self.b, "GET", path).status, 404)
+
+    # end capability: posts
 
     def test_login_failures_on_both_servers_add_up_to_one_lock_out(self):
         user = {"email": "locked@example.com", "password": PASSWORD, "displayName": "Locked"}

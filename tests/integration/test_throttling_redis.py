@@ -9,6 +9,7 @@ import redis
 from app import create_app
 from config import TestConfig
 from tests.integration.servers import ServersTestCase
+from tests.views.probe import PROBE, add_probe
 
 
 def app_counting_in(uri: str):
@@ -17,7 +18,7 @@ def app_counting_in(uri: str):
         RATELIMIT_DEFAULT = "4 per minute"
         RATELIMIT_WRITE = "3 per minute"
 
-    return create_app(Counted)
+    return add_probe(create_app(Counted))
 
 
 class TestRedisRateLimits(ServersTestCase):
@@ -43,8 +44,8 @@ class TestRedisRateLimits(ServersTestCase):
         return seen
 
     def test_reads_count_and_report_as_in_memory(self):
-        in_redis = self.sequence(app_counting_in(self.uri), "GET", "/api/v1/sample", 6)
-        in_memory = self.sequence(app_counting_in("memory://"), "GET", "/api/v1/sample", 6)
+        in_redis = self.sequence(app_counting_in(self.uri), "GET", f"/api/v1/{PROBE}", 6)
+        in_memory = self.sequence(app_counting_in("memory://"), "GET", f"/api/v1/{PROBE}", 6)
 
         self.assertEqual(in_redis, in_memory)
         self.assertEqual([s for s, *_ in in_redis], [200, 200, 200, 200, 429, 429])
@@ -52,14 +53,14 @@ class TestRedisRateLimits(ServersTestCase):
 
     def test_writes_spend_the_shared_budget_as_in_memory(self):
         body = {"json": {"name": "x"}}
-        in_redis = self.sequence(app_counting_in(self.uri), "POST", "/api/v1/sample", 5, **body)
-        in_memory = self.sequence(app_counting_in("memory://"), "POST", "/api/v1/sample", 5, **body)
+        in_redis = self.sequence(app_counting_in(self.uri), "POST", f"/api/v1/{PROBE}", 5, **body)
+        in_memory = self.sequence(app_counting_in("memory://"), "POST", f"/api/v1/{PROBE}", 5, **body)
 
         self.assertEqual(in_redis, in_memory)
         self.assertEqual(in_redis[-1][0], 429)
 
     def test_the_reset_header_is_the_window_end(self):
-        response = app_counting_in(self.uri).test_client().get("/api/v1/sample")
+        response = app_counting_in(self.uri).test_client().get(f"/api/v1/{PROBE}")
         ttl = self.redis.ttl(next(iter(self.redis.scan_iter("LIMITS*"))))
 
         self.assertAlmostEqual(int(response.headers["X-RateLimit-Reset"]), time.time() + ttl, delta=2)

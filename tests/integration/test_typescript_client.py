@@ -95,6 +95,9 @@ class TestTypeScriptClient(ServersTestCase):
 
         self.assertEqual(seen["signedUp"], {"email": self.email, "emailVerified": False})
         self.assertEqual((seen["tokenType"], seen["me"]), ("Bearer", self.email))
+        self.assertEqual(seen["wrongPassword"]["status"], 401)
+        self.assertEqual(seen["wrongPassword"]["problem"]["status"], 401)
+        # capability: posts
         created = seen["created"]
         self.assertEqual((created["version"], created["status"], created["etag"]), (1, "draft", '"v1"'))
         self.assertEqual(seen["listed"], {"ids": [created["id"]], "total": 1})
@@ -106,4 +109,5 @@ class TestTypeScriptClient(ServersTestCase):
         self.assertEqual(problem["requestId"], refused["requestIdHeader"])
         self.assertEqual(seen["deleted"], {"status": 204, "contentType": None})
         self.assertEqual(seen["gone"], {"status": 404, "title": "Not Found"})
+        # end capability: posts
         self.assertTrue((self.package / "dist" / "index.d.ts").exists())

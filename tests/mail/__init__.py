@@ -41,7 +41,7 @@ class MailTCBase(JobsTCBase):
             "MAIL_RETRY_INTERVALS": [0],
             **self.settings,
         }
-        # On the class's own config: TCBase's, or one naming an OpenID provider (tests/mail/test_identity_notices.py)
+        # On the class's own config: TCBase's, or a subclass's (one naming an OpenID provider, say)
         self.config = type("MailConfig", (type(self).config,), settings)
         TCBase.setUp(self)
 

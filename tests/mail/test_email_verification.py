@@ -195,6 +195,7 @@ class TestRequiredVerification(VerificationBase):
         self.assertEqual(len(self.mailbox.to(email)), 1)
 
 
+# capability: posts
 class UnverifiedPublishing(VerificationBase):
     def publish(self, token: str, status: str = "published"):
         return self.request("POST", "posts", json={"title": "t", "body": "b", "status": status}, token=token)
@@ -231,6 +232,7 @@ class TestPublishingAfterTheGracePeriod(UnverifiedPublishing):
         self.assertEqual(self.publish(token).status_code, 201)
 
 
+# end capability: posts
 class TestAccountDeletion(VerificationBase):
     def test_deleting_the_account_deletes_its_tokens_and_outbox_entries(self):
         email, _ = self.signed_up()

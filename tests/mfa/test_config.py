@@ -104,4 +104,4 @@ class TestProduction(unittest.TestCase):
         self.assertIn("# FIELD_ENCRYPTION_KEY=\n", text)
         self.assertIn("Fernet.generate_key()", text)
         before = text[: text.index("# FIELD_ENCRYPTION_KEY=")]
-        self.assertIn("required", before.rsplit("# capability: mfa", 1)[1])
+        self.assertIn("required", before.rsplit("capability: mfa", 1)[1])  # after its block marker

@@ -27,7 +27,7 @@ from app.json import dumps
 from app.models import User, mongo_to_dict, raw_to_dict
 from app.models.base import BaseDocument
 from app.models.serialize import camel_case, model_fields, to_json_value
-from app.posts.models import Post
+from app.posts.models import Post  # capability: posts
 from tests.views import TCBase
 
 
@@ -133,16 +133,21 @@ class TestDocuments(TCBase):
         self.assertNotIn("password_hash", mongo_to_dict(user))
 
     def test_raw_to_dict_equals_mongo_to_dict(self):
-        author, token = self.auth()
+        author = self.make_user()
+        with self.app.app_context():
+            user_raw = User.collection().find_one({"_id": str(author.id)})
+        # capability: posts
+        token = self.login(author.email)
         post_id = self.request(
             "POST", "posts", json={"title": "t", "body": "b", "tags": ["x"]}, token=token
         ).get_json()["id"]
         with self.app.app_context():
             post = Post.objects.get(id=uuid.UUID(post_id))
             raw = Post.collection().find_one({"_id": str(post.id)})
-            user_raw = User.collection().find_one({"_id": str(author.id)})
-
         self.assertEqual(raw_to_dict(Post, raw), mongo_to_dict(post))
+        # end capability: posts
+
+        self.assertEqual(raw_to_dict(User, user_raw), mongo_to_dict(author))
         self.assertNotIn("passwordHash", raw_to_dict(User, user_raw))
         self.assertEqual(raw_to_dict(User, user_raw)["email"], author.email)
 
@@ -162,17 +167,24 @@ class TestPublicFieldAccess(TCBase):
 
     def test_serialising_never_loads_a_referenced_document(self):
         """Loading one would fail here: the documents the references name are gone from the database."""
-        author, token = self.auth()
+        author = self.make_user()
+        # capability: posts
+        token = self.login(author.email)
         post_id = self.request("POST", "posts", json={"title": "t", "body": "b"}, token=token).get_json()["id"]
+        # end capability: posts
         with self.app.app_context():
             sample = Sample(display_name="Ada", owner=author, home_address=Address(street_name="Main"))
             sample.save()
-            post = Post.objects.get(id=uuid.UUID(post_id))
+            post = Post.objects.get(id=uuid.UUID(post_id))  # capability: posts
             stored = Sample.objects.get(id=sample.id)
             User.collection().delete_one({"_id": str(author.id)})  # raw: no cascade, the references dangle
 
-            self.assertEqual(mongo_to_dict(post)["author"], str(author.id))
             self.assertEqual(mongo_to_dict(stored)["owner"], str(author.id))
             self.assertEqual(mongo_to_dict(stored, fields=["owner"]), {"owner": str(author.id)})
             with self.assertRaises(DoesNotExist):  # whereas reading the attribute would load it
+                _ = stored.owner
+            # capability: posts
+            self.assertEqual(mongo_to_dict(post)["author"], str(author.id))  # a UUIDReferenceField neither
+            with self.assertRaises(DoesNotExist):
                 _ = post.author
+            # end capability: posts

@@ -442,7 +442,7 @@ class TestAccountsAndEmails(OidcCase):
         refused = [
             self.request("DELETE", "me", json={}, token=stale),
             self.request("PUT", "me/password", json={"newPassword": "a new passphrase"}, token=stale),
-            self.request("PUT", "me/email", json={"email": "ada.king@example.com"}, token=stale),
+            self.request("PUT", "me/email", json={"email": "ada.king@example.com"}, token=stale),  # capability: mail
         ]
         for response in refused:
             self.assertIn("sign in again", self.assert_problem(response, 403)["detail"])
@@ -811,6 +811,7 @@ class TestLoginCodeBoundToItsClient(OidcCase):
 class TestRecoveryEvictsLinks(LinkCase):
     """A password reset or change leaves no way in that someone else prepared."""
 
+    # capability: mail
     def reset(self, user: User, password: str = NEW_PASSWORD) -> None:
         """Complete a password reset, as the owner following the mailed link would."""
         from app.mail import links
@@ -855,6 +856,7 @@ class TestRecoveryEvictsLinks(LinkCase):
         self.assert_problem(self.confirm(fresh, link_code), 404)
         self.assertEqual(self.count(Identity), 0)
 
+    # end capability: mail
     def test_a_password_change_voids_link_tickets_links_in_progress_and_link_codes(self):
         _, token = self.verified_user()
         ticket_url = self.start_link(token).get_json()["loginUrl"][len(BASE) :]

@@ -44,7 +44,7 @@ class CursorBase(TCBase):
                     "tags": tags or ["x"],
                     "status": status,
                     "version": 1,
-                    "attachments": [],
+                    "attachments": [],  # capability: uploads
                     **fixed,
                 }
             )

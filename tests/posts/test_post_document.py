@@ -33,7 +33,7 @@ def stored_by_model(raw: dict) -> dict:
         body=raw["body"],
         tags=raw["tags"],
         status=raw["status"],
-        attachments=raw["attachments"],
+        attachments=raw["attachments"],  # capability: uploads
     )
     return post.to_mongo().to_dict()
 

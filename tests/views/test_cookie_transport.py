@@ -7,6 +7,7 @@ from http.cookies import SimpleCookie
 from app.models import AuthSession
 from config import TestConfig
 from tests.views import PASSWORD, TCBase
+from tests.views.probe import PROBE, ProbeTCBase
 from tests.views.test_tokens import claims_of
 
 APP_ORIGIN = "http://localhost:5173"
@@ -266,11 +267,11 @@ class AnyOrigin(TestConfig):
     CORS_ORIGINS = ["*"]
 
 
-class TestCorsWildcard(TCBase):
+class TestCorsWildcard(ProbeTCBase):
     config = AnyOrigin
 
     def test_a_wildcard_never_allows_credentials(self):
-        response = self.request("GET", "sample", headers={"Origin": "https://evil.example"})
+        response = self.request("GET", PROBE, headers={"Origin": "https://evil.example"})
 
         self.assertIn("Access-Control-Allow-Origin", response.headers)  # flask-cors echoes the origin
         self.assertNotIn("Access-Control-Allow-Credentials", response.headers)

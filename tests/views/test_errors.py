@@ -7,12 +7,12 @@ import logging
 import uuid
 
 from app.errors import ApiError, handle_error
-from tests.views import TCBase
+from tests.views.probe import PROBE, ProbeTCBase
 
 DEEP = "[" * 200 + "]" * 200
 
 
-class TestEveryLayerAnswersAProblem(TCBase):
+class TestEveryLayerAnswersAProblem(ProbeTCBase):
     def test_unknown_route_is_404(self):
         self.assert_problem(self.request("GET", "/api/v1/nothing-here"), 404)
         self.assert_problem(self.request("GET", "/"), 404)
@@ -40,30 +40,30 @@ class TestEveryLayerAnswersAProblem(TCBase):
         self.assertEqual(json.loads(response.get_data())["detail"], "teapot")
 
     def test_request_id_is_kept_when_well_formed_and_replaced_otherwise(self):
-        kept = self.request("GET", "sample", headers={"X-Request-ID": "abc.DEF_123-x"})
-        bad = self.request("GET", "sample", headers={"X-Request-ID": "no spaces allowed"})
-        long = self.request("GET", "sample", headers={"X-Request-ID": "a" * 129})
-        none = self.request("GET", "sample")
+        kept = self.request("GET", PROBE, headers={"X-Request-ID": "abc.DEF_123-x"})
+        bad = self.request("GET", PROBE, headers={"X-Request-ID": "no spaces allowed"})
+        long = self.request("GET", PROBE, headers={"X-Request-ID": "a" * 129})
+        none = self.request("GET", PROBE)
 
         self.assertEqual(kept.headers["X-Request-ID"], "abc.DEF_123-x")
         for response in (bad, long, none):
             self.assertEqual(uuid.UUID(response.headers["X-Request-ID"]).version, 4)
 
 
-class TestContentNegotiation(TCBase):
+class TestContentNegotiation(ProbeTCBase):
     def test_accept_without_json_is_406(self):
         for accept in ("text/html", "application/xml", "text/plain, image/png", "application/json;q=0"):
             with self.subTest(accept=accept):
-                self.assert_problem(self.request("GET", "sample", headers={"Accept": accept}), 406)
+                self.assert_problem(self.request("GET", PROBE, headers={"Accept": accept}), 406)
 
     def test_accept_admitting_json_is_served(self):
         for accept in ("*/*", "application/*", "application/json", "application/problem+json", "text/html, */*;q=0.1"):
             with self.subTest(accept=accept):
-                response = self.request("GET", "sample", headers={"Accept": accept})
+                response = self.request("GET", PROBE, headers={"Accept": accept})
 
                 self.assertEqual(response.status_code, 200)
                 self.assertEqual(response.mimetype, "application/json")
-        self.assertEqual(self.request("GET", "sample").status_code, 200)
+        self.assertEqual(self.request("GET", PROBE).status_code, 200)
 
     def test_docs_page_is_served_as_html(self):
         response = self.request("GET", "/apidocs/", headers={"Accept": "text/html"})
@@ -72,13 +72,13 @@ class TestContentNegotiation(TCBase):
         self.assertEqual(response.mimetype, "text/html")
 
 
-class TestStrictJsonBodies(TCBase):
+class TestStrictJsonBodies(ProbeTCBase):
     def setUp(self) -> None:
         super().setUp()
         _, self.token = self.auth()
 
     def post_raw(self, data: bytes | str, content_type: str = "application/json"):
-        return self.request("POST", "sample", data=data, token=self.token, headers={"Content-Type": content_type})
+        return self.request("POST", PROBE, data=data, token=self.token, headers={"Content-Type": content_type})
 
     def test_non_json_media_types_are_415(self):
         for content_type in ("application/xml", "text/xml", "application/x-www-form-urlencoded", "text/plain", ""):
@@ -110,22 +110,16 @@ class TestStrictJsonBodies(TCBase):
                 self.assert_problem(self.post_raw(data), 400)
 
     def test_wrong_shapes_name_the_field(self):
-        self.assert_field_errors(self.request("POST", "sample", json=[1, 2], token=self.token), "(body)")
+        self.assert_field_errors(self.request("POST", PROBE, json=[1, 2], token=self.token), "(body)")
+        self.assert_field_errors(self.request("POST", PROBE, json={"name": "a", "age": "1"}, token=self.token), "age")
+        self.assert_field_errors(self.request("POST", PROBE, json={"name": ["a"], "age": 1}, token=self.token), "name")
         self.assert_field_errors(
-            self.request("POST", "sample", json={"name": "a", "age": "1"}, token=self.token), "age"
+            self.request("POST", PROBE, json={"name": "a", "age": 1, "extra": 1}, token=self.token), "extra"
         )
-        self.assert_field_errors(
-            self.request("POST", "sample", json={"name": ["a"], "age": 1}, token=self.token), "name"
-        )
-        self.assert_field_errors(
-            self.request("POST", "sample", json={"name": "a", "age": 1, "extra": 1}, token=self.token), "extra"
-        )
-        self.assert_field_errors(
-            self.request("POST", "sample", json={"name": "a", "age": 151}, token=self.token), "age"
-        )
+        self.assert_field_errors(self.request("POST", PROBE, json={"name": "a", "age": 151}, token=self.token), "age")
 
     def test_messages_never_echo_the_submitted_value(self):
-        response = self.request("POST", "sample", json={"name": "<script>x</script>", "age": "<img>"}, token=self.token)
+        response = self.request("POST", PROBE, json={"name": "<script>x</script>", "age": "<img>"}, token=self.token)
 
         self.assertNotIn("<script>", response.get_data(as_text=True))
         self.assertNotIn("<img>", response.get_data(as_text=True))
@@ -136,7 +130,7 @@ class TestStrictJsonBodies(TCBase):
         self.assert_problem(self.post_raw(big), 413)
 
     def test_valid_body_is_echoed(self):
-        response = self.request("POST", "sample", json={"name": "Ada", "age": 36}, token=self.token)
+        response = self.request("POST", PROBE, json={"name": "Ada", "age": 36}, token=self.token)
 
         self.assertEqual(response.status_code, 201)
         self.assertEqual(response.get_json(), {"name": "Ada", "age": 36})

@@ -7,6 +7,7 @@ from unittest import mock
 from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from tests.views import TCBase
+from tests.views.probe import PROBE, ProbeTCBase
 
 NO_DB = AssertionError("the liveness probe must not touch the database")
 
@@ -22,7 +23,7 @@ class TinyLimitConfig(TCBase.config):
     RATELIMIT_DEFAULT = "2 per minute"
 
 
-class TestHealth(TCBase):
+class TestHealth(ProbeTCBase):
     def test_health_answers_without_touching_the_database(self):
         with (
             mock.patch("app.views.health.get_db", side_effect=NO_DB) as get_db,
@@ -60,7 +61,7 @@ class TestHealth(TCBase):
         self.assertIn("GET", response.headers["Allow"])
 
 
-class TestReady(TCBase):
+class TestReady(ProbeTCBase):
     def test_ready_when_the_database_answers(self):
         response = self.request("GET", "/ready")
 
@@ -109,12 +110,12 @@ class TestReady(TCBase):
         self.assertNotIn("Retry-After", response.headers)
 
 
-class TestProbesAreNotThrottled(TCBase):
+class TestProbesAreNotThrottled(ProbeTCBase):
     config = TinyLimitConfig
 
     def test_probes_pass_the_default_limit_that_other_routes_hit(self):
         statuses = {path: [self.request("GET", path).status_code for _ in range(5)] for path in ("/health", "/ready")}
-        api = [self.request("GET", "sample").status_code for _ in range(3)]
+        api = [self.request("GET", PROBE).status_code for _ in range(3)]
 
         self.assertEqual(statuses, {"/health": [200] * 5, "/ready": [200] * 5})
         self.assertEqual(api, [200, 200, 429])
@@ -122,13 +123,13 @@ class TestProbesAreNotThrottled(TCBase):
 
     def test_probes_still_answer_once_the_client_is_throttled_elsewhere(self):
         for _ in range(3):
-            self.request("GET", "sample")
+            self.request("GET", PROBE)
 
         self.assertEqual(self.request("GET", "/health").status_code, 200)
         self.assertEqual(self.request("GET", "/ready").status_code, 200)
 
 
-class TestProbesAreDocumented(TCBase):
+class TestProbesAreDocumented(ProbeTCBase):
     def setUp(self) -> None:
         super().setUp()
         self.paths = self.request("GET", "/openapi.json").get_json()["paths"]

@@ -8,7 +8,7 @@ from datetime import timedelta
 from app import quotas
 from app.errors import TooManyRequests
 from app.models import QuotaUsage, utcnow
-from config import ConfigError, TestConfig
+from config import QUOTAS, ConfigError, TestConfig
 from tests.views import TCBase
 
 POSTS = "QUOTA_POSTS_PER_DAY"
@@ -121,14 +121,14 @@ class TestOff(TCBase):
 class TestSettings(TCBase):
     def test_defaults(self):
         config = self.app.config
-        self.assertEqual(
-            [config[name] for name in ("QUOTA_IMPORT_ITEMS_PER_DAY", "QUOTA_EXPORTS_PER_DAY", "QUOTA_POSTS_PER_DAY")],
-            [50_000, 24, 1_000],
-        )
-        self.assertEqual(config["QUOTA_UPLOAD_BYTES_PER_DAY"], 200 * 1024 * 1024)
+        self.assertEqual(config["QUOTA_IMPORT_ITEMS_PER_DAY"], 50_000)  # capability: posts, jobs
+        self.assertEqual(config["QUOTA_EXPORTS_PER_DAY"], 24)  # capability: posts, jobs
+        self.assertEqual(config["QUOTA_POSTS_PER_DAY"], 1_000)  # capability: posts
+        self.assertEqual(config["QUOTA_UPLOAD_BYTES_PER_DAY"], 200 * 1024 * 1024)  # capability: uploads
+        self.assertEqual({name for name in config if name.startswith("QUOTA_")}, set(QUOTAS))
 
     def test_each_is_an_integer_and_not_negative(self):
-        for name in ("QUOTA_IMPORT_ITEMS_PER_DAY", "QUOTA_EXPORTS_PER_DAY", "QUOTA_UPLOAD_BYTES_PER_DAY", POSTS):
+        for name in QUOTAS:
             with self.subTest(name):
                 self.assertEqual(TestConfig.settings({name: "7"})[name], 7)
                 self.assertEqual(TestConfig.settings({name: "0"})[name], 0)

@@ -11,24 +11,25 @@ from contextlib import ExitStack, contextmanager
 
 from app.logs import AppHandler, JsonFormatter
 from tests.views import PASSWORD, TCBase
+from tests.views.probe import PROBE, ProbeTCBase
 
 KEYS = {"requestId", "method", "path", "status", "durationMs"}
 
 
-class TestRequestLog(TCBase):
+class TestRequestLog(ProbeTCBase):
     def lines(self, logs) -> list[dict]:
         return [json.loads(record.getMessage()) for record in logs.records]
 
     def test_one_line_per_request_with_the_keys(self):
         with self.assertLogs("app.access", "INFO") as logs:
-            response = self.request("GET", "sample", headers={"X-Request-ID": "req-1"})
+            response = self.request("GET", PROBE, headers={"X-Request-ID": "req-1"})
             self.request("GET", "/nowhere")
 
         first, second = self.lines(logs)
         self.assertEqual(set(first), KEYS)
         self.assertEqual(
             (first["requestId"], first["method"], first["path"], first["status"]),
-            ("req-1", "GET", "/api/v1/sample", 200),
+            ("req-1", "GET", f"/api/v1/{PROBE}", 200),
         )
         self.assertEqual(response.headers["X-Request-ID"], "req-1")
         self.assertIsInstance(first["durationMs"], float)
@@ -48,7 +49,7 @@ class TestRequestLog(TCBase):
     def test_errors_and_refusals_get_a_line_too(self):
         with self.assertLogs("app.access", "INFO") as logs:
             self.request("DELETE", "/health")
-            self.request("GET", "sample", headers={"Accept": "text/html"})
+            self.request("GET", PROBE, headers={"Accept": "text/html"})
             self.request("POST", "auth/login", data="<xml/>", headers={"Content-Type": "application/xml"})
 
         self.assertEqual([line["status"] for line in self.lines(logs)], [405, 406, 415])
@@ -59,7 +60,7 @@ class TestRequestLog(TCBase):
         with self.assertLogs("app.access", "INFO") as logs:
             self.request("GET", "me", token=token)
             self.request("GET", "me", token="bad.token.here")
-            self.request("GET", "sample")
+            self.request("GET", PROBE)
 
         authed, refused, anonymous = self.lines(logs)
         self.assertEqual(authed["userId"], str(user.id))
@@ -80,7 +81,7 @@ class TestRequestLog(TCBase):
 
     def test_a_well_formed_request_id_is_kept(self):
         with self.assertLogs("app.access", "INFO") as logs:
-            response = self.request("GET", "sample", headers={"X-Request-ID": "abc.DEF_123-x"})
+            response = self.request("GET", PROBE, headers={"X-Request-ID": "abc.DEF_123-x"})
 
         self.assertEqual(response.headers["X-Request-ID"], "abc.DEF_123-x")
         self.assertEqual(self.lines(logs)[0]["requestId"], "abc.DEF_123-x")
@@ -88,7 +89,7 @@ class TestRequestLog(TCBase):
     def test_any_other_request_id_is_replaced_by_a_uuid_and_that_is_what_gets_logged(self):
         for incoming in ("bad id with spaces", "a" * 129, '{"injected": true}', "line\\nbreak"):
             with self.subTest(incoming=incoming), self.assertLogs("app.access", "INFO") as logs:
-                response = self.request("GET", "sample", headers={"X-Request-ID": incoming})
+                response = self.request("GET", PROBE, headers={"X-Request-ID": incoming})
 
                 logged = self.lines(logs)[0]["requestId"]
                 self.assertEqual(uuid.UUID(logged).version, 4)
@@ -111,7 +112,7 @@ class DebugLogConfig(TCBase.config):
     LOG_LEVEL = "DEBUG"
 
 
-class TestNoSecretsInAnyLog(TCBase):
+class TestNoSecretsInAnyLog(ProbeTCBase):
     """Every logger at DEBUG, through a whole account's life: no password, hash or token in any record."""
 
     config = DebugLogConfig
@@ -169,7 +170,7 @@ class JsonLogConfig(TCBase.config):
     LOG_LEVEL = "INFO"
 
 
-class TestJsonLogFormat(TCBase):
+class TestJsonLogFormat(ProbeTCBase):
     """LOG_FORMAT=json: every other record is one JSON object per line too, tracebacks included."""
 
     config = JsonLogConfig
@@ -239,15 +240,15 @@ class NoAccessLogConfig(TCBase.config):
     ACCESS_LOG = False
 
 
-class TestAccessLogOff(TCBase):
+class TestAccessLogOff(ProbeTCBase):
     config = NoAccessLogConfig
 
     def test_switch_turns_the_lines_off(self):
         with self.assertNoLogs("app.access", "INFO"):
-            self.request("GET", "sample")
+            self.request("GET", PROBE)
 
 
-class TestDriverLogging(TCBase):
+class TestDriverLogging(ProbeTCBase):
     def test_pymongo_never_logs_commands_even_when_the_app_debugs(self):
         from app import create_app
         from config import DevConfig

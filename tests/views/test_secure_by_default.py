@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import hashlib  # capability: mail
 import logging
 import re
 from collections.abc import Iterator
@@ -13,27 +13,31 @@ from flask_restful import Resource
 from app.models import User
 from app.views.base import BaseResource
 from config import TestConfig
-from tests.mail import MailTCBase
+from tests.mail import MailTCBase  # capability: mail
 from tests.views import PASSWORD, TCBase, random_email
 
 # Every (method, rule) reachable without a token. A new public endpoint must be added here on purpose.
 PUBLIC = {
-    ("GET", "/api/v1/sample"),
+    ("GET", "/api/v1/sample"),  # capability: sample
     ("POST", "/api/v1/auth/signup"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/login/mfa"),  # capability: mfa
+    # capability: oidc
     # Sign in with OpenID Connect: the browser arrives without a token, by design.
     ("GET", "/api/v1/auth/oidc/providers"),
     ("GET", "/api/v1/auth/oidc/<provider>/login"),
     ("GET", "/api/v1/auth/oidc/<provider>/callback"),
     ("POST", "/api/v1/auth/oidc/token"),
+    # end capability: oidc
+    # capability: mail
     # Mailed links open the client app, maybe where nobody is signed in; a reset is asked for signed out.
     ("POST", "/api/v1/auth/verify-email"),
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/confirm"),
     ("POST", "/api/v1/auth/confirm-email"),
-    ("GET", "/api/v1/posts"),
-    ("GET", "/api/v1/posts/<post_id>"),
+    # end capability: mail
+    ("GET", "/api/v1/posts"),  # capability: posts
+    ("GET", "/api/v1/posts/<post_id>"),  # capability: posts
     ("GET", "/health"),
     ("GET", "/ready"),
 }
@@ -247,6 +251,7 @@ class TestNoSecretsLeak(DebugLogCase):
         self.assertIn('"path":"/api/v1/auth/login"', logged)
 
 
+# capability: mail
 class TestNoMailTokensLeak(MailTCBase):
     """Every mailed flow, logged at DEBUG with the worker running the jobs: no token reaches a log or a response."""
 
@@ -297,3 +302,6 @@ class TestNoMailTokensLeak(MailTCBase):
         self.assertIn('"kind":"send_mail"', logged)  # the jobs ran and logged, so the check means something
         self.assertIn("app.mail INFO mail", logged)
         self.assertIn('"path":"/api/v1/auth/confirm-email"', logged)
+
+
+# end capability: mail

@@ -7,7 +7,8 @@ from flask import jsonify
 from app.extensions import limiter
 from config import ConfigError, ProductionConfig, TestConfig
 from tests.test_config import PRODUCTION_ENV
-from tests.views import PASSWORD, TCBase, random_email
+from tests.views import PASSWORD
+from tests.views.probe import PROBE, ProbeTCBase
 
 STRONG = "x" * 48
 
@@ -18,7 +19,7 @@ class LowLimits(TestConfig):
     RATELIMIT_WRITE = "4 per minute"
 
 
-class LowLimitsTCBase(TCBase):
+class LowLimitsTCBase(ProbeTCBase):
     config = LowLimits
 
     def assert_throttled(self, response, window: str = "1 minute") -> None:
@@ -31,11 +32,11 @@ class LowLimitsTCBase(TCBase):
 class TestThrottling(LowLimitsTCBase):
     def test_default_limit_per_client(self):
         for _ in range(5):
-            self.assertEqual(self.request("GET", "sample").status_code, 200)
-        self.assert_throttled(self.request("GET", "sample"))
+            self.assertEqual(self.request("GET", PROBE).status_code, 200)
+        self.assert_throttled(self.request("GET", PROBE))
 
     def test_rate_limit_headers_on_success_without_stray_retry_after(self):
-        response = self.request("GET", "sample")
+        response = self.request("GET", PROBE)
         self.assertEqual(response.headers["X-RateLimit-Limit"], "5")
         self.assertEqual(response.headers["X-RateLimit-Remaining"], "4")
         self.assertIn("X-RateLimit-Reset", response.headers)
@@ -68,17 +69,15 @@ class TestThrottling(LowLimitsTCBase):
         _, token = self.auth()
         other_token = self.login(self.make_user().email)
         statuses = [
-            self.request("POST", "sample", json={"name": "a", "age": 1}, token=token).status_code for _ in range(4)
+            self.request("POST", PROBE, json={"name": "a", "age": 1}, token=token).status_code for _ in range(4)
         ]
         self.assertEqual(statuses, [201] * 4)
         self.assert_throttled(self.request("PATCH", "me", json={"displayName": "New"}, token=token))
         # another user's bucket is untouched
-        self.assertEqual(
-            self.request("POST", "sample", json={"name": "a", "age": 1}, token=other_token).status_code, 201
-        )
+        self.assertEqual(self.request("POST", PROBE, json={"name": "a", "age": 1}, token=other_token).status_code, 201)
 
     def write(self, token: str | None = None):
-        return self.request("POST", "sample", json={"name": "a", "age": 1}, token=token)
+        return self.request("POST", PROBE, json={"name": "a", "age": 1}, token=token)
 
     def test_writes_with_a_refresh_token_count_against_the_address(self):
         pair = self.login_pair(self.make_user().email)  # the login is one of the address's 4 writes
@@ -138,6 +137,7 @@ class TestMethodLimits(LowLimitsTCBase):
         self.assert_throttled(self.request("POST", "noted"))
 
 
+# capability: mail
 class TestPerUserLimits(LowLimitsTCBase):
     """A signed-in route answers 401 without a valid token before a per-user limit counts the request."""
 
@@ -146,7 +146,7 @@ class TestPerUserLimits(LowLimitsTCBase):
     def test_mail_requests_without_a_valid_token_are_401_never_429(self):
         user, token = self.auth()
         refresh = self.login_pair(user.email)["refreshToken"]
-        change = {"email": random_email(), "password": PASSWORD}
+        change = {"email": f"new-{user.email}", "password": PASSWORD}
 
         for credential in [None] * 6 + [refresh] * 2:  # RATELIMIT_MAIL_PER_EMAIL: 5 per 15 minutes
             self.assert_problem(self.request("POST", "me/verification-email", token=credential), 401)
@@ -157,18 +157,21 @@ class TestPerUserLimits(LowLimitsTCBase):
         self.assert_throttled(self.request("POST", "me/verification-email", token=token), window="15 minute")
 
 
-class TestWriteBurst(TCBase):
+# end capability: mail
+
+
+class TestWriteBurst(ProbeTCBase):
     """The shipped default lets a user write in bursts of at least 30 a minute."""
 
     def test_thirty_writes_a_minute_pass(self):
         _, token = self.auth()
         statuses = {
-            self.request("POST", "sample", json={"name": "a", "age": 1}, token=token).status_code for _ in range(30)
+            self.request("POST", PROBE, json={"name": "a", "age": 1}, token=token).status_code for _ in range(30)
         }
         self.assertEqual(statuses, {201})
 
 
-class TestProductionStorage(TCBase):
+class TestProductionStorage(ProbeTCBase):
     def test_production_refuses_in_memory_limits(self):
         environ = {**PRODUCTION_ENV, "RATELIMIT_STORAGE_URI": "memory://"}  # the one complete production env
         with self.assertRaisesRegex(ConfigError, "RATELIMIT_STORAGE_URI"):

@@ -1,20 +1,21 @@
 /**
  * The whole flow against a running API, as CI runs it (tests/integration/test_typescript_client.py): sign up,
- * sign in, /me, create a post, list, change, one refused change with its typed problem, delete. It imports the
- * package by name, as an app would, and prints what it saw as one JSON line.
+ * sign in, /me, a refused sign-in with its typed problem; then (with the example noun) create a post, list,
+ * change, one refused change, delete. It imports the package by name, as an app would, and prints what it saw
+ * as one JSON line.
  *
  *   npm run example -- http://127.0.0.1:3000
  */
 import {
   client,
-  createPost,
-  deletePost,
+  createPost, // capability: posts
+  deletePost, // capability: posts
   getMe,
-  getPost,
-  listMyPosts,
+  getPost, // capability: posts
+  listMyPosts, // capability: posts
   login,
   signup,
-  updatePost,
+  updatePost, // capability: posts
   type Problem,
 } from 'api-client';
 
@@ -40,6 +41,11 @@ if ('mfaRequired' in tokens) throw new Error('this account has a second factor o
 client.setConfig({ auth: () => tokens.accessToken });
 const me = ok('getMe', await getMe());
 
+// Refused: a wrong password. The error is typed as the API's Problem.
+const wrong = await login({ body: { email, password: 'not the password' } });
+const wrongProblem: Problem | undefined = wrong.error;
+
+// capability: posts
 const created = await createPost({ body: { title: 'Hello from TypeScript', body: 'Typed end to end.', tags: ['ts'] } });
 const post = ok('createPost', created);
 const etag = created.response.headers.get('ETag') ?? '';
@@ -59,12 +65,15 @@ const problem: Problem | undefined = refused.error;
 
 const deleted = await deletePost({ path: { postId: post.id } });
 const gone = await getPost({ path: { postId: post.id } });
+// end capability: posts
 
 console.log(
   JSON.stringify({
     signedUp: { email: account.email, emailVerified: account.emailVerified },
     tokenType: tokens.tokenType,
     me: me.email,
+    wrongPassword: { status: wrong.response.status, problem: wrongProblem },
+    // capability: posts
     created: { id: post.id, version: post.version, status: post.status, etag },
     listed: { ids: page.items.map((item) => item.id), total: listedTotal },
     changed: { title: changed.title, version: changed.version },
@@ -75,5 +84,6 @@ console.log(
     },
     deleted: { status: deleted.response.status, contentType: deleted.response.headers.get('Content-Type') },
     gone: { status: gone.response.status, title: gone.error?.title },
+    // end capability: posts
   }),
 );
