@@ -77,7 +77,7 @@ class TestOperatorRemoval(MfaCase):
 
         self.assertEqual(result.exit_code, 0, result.output)
         self.assertIn("accessToken", self.login_pair(user.email))
-        self.assertEqual(self.types(token)[-2], "mfa_disabled")
+        self.assertIn("mfa_disabled", self.types(token)[-2:])  # the login after it may share its millisecond
         again = runner.invoke(args=["mfa-remove", "--email", user.email])
         self.assertIn("no second factor", again.output)
         self.assertIn("No account", runner.invoke(args=["mfa-remove", "--email", "nobody@example.com"]).output)
