@@ -18,34 +18,16 @@ from app.database import disconnect_db
 from app.scaffold import Names, ScaffoldError, plan_resource
 from app.scaffold.cli import taken_names
 from app.scaffold.registration import REGISTRY, register_capability
+from app.scaffold.remove import SKIPPED_DIRS, project_files
 from config import TestConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 PYTHON = BIN / "python" if (BIN / "python").exists() else Path(sys.executable)
-NOT_COPIED = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "htmlcov", "node_modules"}
-
-
-def project_files(root: Path) -> list[str]:
-    """The project's files: what git tracks or would (ignored files left out), else the tree less caches."""
-    git = shutil.which("git")
-    if git and (root / ".git").exists():
-        listed = subprocess.run(
-            [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=root,
-            capture_output=True,
-            check=True,
-        ).stdout.decode()
-        return sorted(path for path in listed.split("\0") if path and (root / path).is_file())
-    return sorted(
-        str(path.relative_to(root))
-        for path in root.rglob("*")
-        if path.is_file() and not NOT_COPIED & set(path.relative_to(root).parts)
-    )
 
 
 def copy_project(target: Path, paths: list[str] | None = None) -> None:
-    """Copy the project (or only `paths` of it) into `target`."""
+    """Copy the project (or only `paths` of it) into `target`: the files the removal command scans."""
     for path in paths if paths is not None else project_files(ROOT):
         (target / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, target / path)
@@ -56,7 +38,7 @@ def snapshot(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in root.rglob("*")
-        if path.is_file() and not NOT_COPIED & set(path.relative_to(root).parts)
+        if path.is_file() and not SKIPPED_DIRS & set(path.relative_to(root).parts)
     }
 
 
