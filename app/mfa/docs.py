@@ -143,6 +143,13 @@ SCHEMAS = {
 }
 
 
+# The errors of a change to a factor that is on: who you are is asked again, and there must be a factor.
+FACTOR_ON_ERRORS = {
+    **body_errors(401, 429),
+    "403": problem_response(403, REAUTHENTICATION_403),
+    "404": problem_response(404, "No second factor is on."),
+}
+
 PATHS = {
     "/api/v1/me/mfa/totp": {
         "get": {
@@ -189,9 +196,7 @@ PATHS = {
             "requestBody": json_body("MfaReauthentication", {"password": "correct horse battery", "code": "123456"}),
             "responses": {
                 "204": {"description": "Off."},
-                **body_errors(401, 429),
-                "403": problem_response(403, REAUTHENTICATION_403),
-                "404": problem_response(404, "No second factor is on."),
+                **FACTOR_ON_ERRORS,
             },
         },
     },
@@ -231,9 +236,7 @@ PATHS = {
                     "description": "The new recovery codes.",
                     "content": json_content(ref("MfaRecoveryCodes"), RECOVERY_CODES_EXAMPLE),
                 },
-                **body_errors(401, 429),
-                "403": problem_response(403, REAUTHENTICATION_403),
-                "404": problem_response(404, "No second factor is on."),
+                **FACTOR_ON_ERRORS,
             },
         }
     },
